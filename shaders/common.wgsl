@@ -1,0 +1,51 @@
+// Shared by every wgpool shader: prepended to each op's file before compilation.
+
+// Threads per workgroup; the host sets it from the adapter's limits.
+override WORKGROUP_SIZE: u32 = 256u;
+
+// One sliding-window pooling call, all dims lifted to (D, H, W). Mirrors `WindowParams` in
+// src/pipelines.rs; a naga test checks that the two layouts agree.
+struct Params {
+    total: u32,          // output elements covered by this dispatch
+    in_d: u32, in_h: u32, in_w: u32,
+    out_d: u32, out_h: u32, out_w: u32,
+    k_d: u32, k_h: u32, k_w: u32,
+    s_d: u32, s_h: u32, s_w: u32,
+    p_d: u32, p_h: u32, p_w: u32,
+    dil_d: u32, dil_h: u32, dil_w: u32,
+    flags: u32,          // FLAG_* bits
+    divisor: f32,        // avg pooling's divisor_override, when FLAG_DIVISOR_OVERRIDE is set
+    _pad0: u32, _pad1: u32, _pad2: u32,
+}
+
+const FLAG_COUNT_INCLUDE_PAD: u32 = 1u;
+const FLAG_DIVISOR_OVERRIDE: u32 = 2u;
+
+// -inf by its bits: a "large negative" stand-in gives wrong maxima on all -inf windows.
+const NEG_INF_BITS: u32 = 0xff800000u;
+
+// NaN by its bits: WGSL lets compilers assume finite maths, so `x != x` may fold to false.
+fn is_nan(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+
+// The linear invocation index over a grid folded into 2-d to stay within the
+// workgroups-per-dimension limit.
+fn invocation_index(gid: vec3<u32>, workgroups: vec3<u32>) -> u32 {
+    return gid.x + gid.y * workgroups.x * WORKGROUP_SIZE;
+}
+
+// Output coordinate (plane, d, h, w) of output element `i`.
+fn output_coord(i: u32) -> vec4<u32> {
+    let w = i % params.out_w;
+    let rest_h = i / params.out_w;
+    let h = rest_h % params.out_h;
+    let rest_d = rest_h / params.out_h;
+    let d = rest_d % params.out_d;
+    return vec4<u32>(rest_d / params.out_d, d, h, w);
+}
+
+// Row-major offset of (d, h, w) inside one input plane (PyTorch's index encoding).
+fn plane_offset(d: i32, h: i32, w: i32) -> i32 {
+    return (d * i32(params.in_h) + h) * i32(params.in_w) + w;
+}

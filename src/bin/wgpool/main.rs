@@ -1,0 +1,43 @@
+//! `wgpool`: run PyTorch's pooling layers on the GPU (or the CPU reference) over `.npy` files,
+//! and list the adapters it can use.
+
+mod flags;
+mod info;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "wgpool",
+    version,
+    about = "PyTorch-exact pooling layers on wgpu"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one `torch.nn.functional` pooling op on a .npy file and write the result as .npy.
+    Run(run::RunArgs),
+    /// List the adapters wgpool can use, with their backend, driver and limits.
+    Info,
+}
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Run(args) => run::run(&args),
+        Command::Info => info::info(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("wgpool: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,365 @@
+//! The [`Context`]: a device and queue (the caller's or one wgpool picked), the adapter's
+//! limits, and the cache of compute pipelines.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::{Arc, RwLock};
+
+use wgpu::util::DeviceExt;
+
+use crate::dispatch::workgroup_grid;
+use crate::error::{Error, Result};
+use crate::pipelines::Kernel;
+
+/// Which graphics API to run on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// Any backend; `WGPU_BACKEND` (e.g. `vulkan,gl`) narrows the choice when set.
+    #[default]
+    Any,
+    /// Vulkan (lavapipe on machines without a GPU).
+    Vulkan,
+    /// OpenGL / OpenGL ES (llvmpipe through EGL on machines without a GPU).
+    Gl,
+    /// Metal.
+    Metal,
+    /// Direct3D 12.
+    Dx12,
+}
+
+impl Backend {
+    fn backends(self) -> wgpu::Backends {
+        match self {
+            Backend::Any => wgpu::Backends::from_env().unwrap_or(wgpu::Backends::all()),
+            Backend::Vulkan => wgpu::Backends::VULKAN,
+            Backend::Gl => wgpu::Backends::GL,
+            Backend::Metal => wgpu::Backends::METAL,
+            Backend::Dx12 => wgpu::Backends::DX12,
+        }
+    }
+}
+
+impl FromStr for Backend {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "any" => Ok(Backend::Any),
+            "vulkan" | "vk" => Ok(Backend::Vulkan),
+            "gl" | "gles" | "opengl" => Ok(Backend::Gl),
+            "metal" | "mtl" => Ok(Backend::Metal),
+            "dx12" | "d3d12" => Ok(Backend::Dx12),
+            other => Err(format!(
+                "unknown backend '{other}' (expected vulkan, gl, metal, dx12 or any)"
+            )),
+        }
+    }
+}
+
+/// The adapters wgpool can see for `backend`, filtered by `WGPU_ADAPTER_NAME` (a
+/// case-insensitive substring) when set, best first: discrete, integrated, virtual, then CPU.
+pub fn adapters(backend: Backend) -> Vec<wgpu::Adapter> {
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+        backends: backend.backends(),
+        ..wgpu::InstanceDescriptor::new_without_display_handle_from_env()
+    });
+    let wanted = std::env::var("WGPU_ADAPTER_NAME")
+        .ok()
+        .map(|name| name.to_lowercase());
+    let mut found: Vec<wgpu::Adapter> =
+        pollster::block_on(instance.enumerate_adapters(backend.backends()))
+            .into_iter()
+            .filter(|adapter| {
+                let name = adapter.get_info().name.to_lowercase();
+                wanted.as_ref().is_none_or(|w| name.contains(w))
+            })
+            .collect();
+    found.sort_by_key(|adapter| match adapter.get_info().device_type {
+        wgpu::DeviceType::DiscreteGpu => 0,
+        wgpu::DeviceType::IntegratedGpu => 1,
+        wgpu::DeviceType::VirtualGpu => 2,
+        wgpu::DeviceType::Cpu => 3,
+        wgpu::DeviceType::Other => 4,
+    });
+    found
+}
+
+/// A compiled kernel and the layout of its bind group.
+pub(crate) struct CachedPipeline {
+    pipeline: wgpu::ComputePipeline,
+    layout: wgpu::BindGroupLayout,
+}
+
+/// A device and queue with wgpool's pipelines. Cheap to share: it is `Send + Sync`, and every
+/// pipeline is built once, on first use.
+pub struct Context {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    adapter_info: Option<wgpu::AdapterInfo>,
+    workgroup_size: u32,
+    pipelines: RwLock<HashMap<Kernel, Arc<CachedPipeline>>>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("adapter", &self.adapter_info.as_ref().map(|i| &i.name))
+            .field("workgroup_size", &self.workgroup_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Context {
+    /// Wraps the caller's own device and queue (an inference engine's, say).
+    pub fn from_device(device: wgpu::Device, queue: wgpu::Queue) -> Self {
+        let limits = device.limits();
+        let workgroup_size = 256
+            .min(limits.max_compute_invocations_per_workgroup)
+            .min(limits.max_compute_workgroup_size_x);
+        Context {
+            device,
+            queue,
+            adapter_info: None,
+            workgroup_size,
+            pipelines: RwLock::default(),
+        }
+    }
+
+    /// Picks the best adapter of `backend` (see [`adapters`]) and opens a device with the
+    /// adapter's own limits, not WebGPU's small defaults. Blocks until the device is ready.
+    pub fn new(backend: Backend) -> Result<Self> {
+        pollster::block_on(Self::new_async(backend))
+    }
+
+    /// [`Context::new`] without blocking.
+    pub async fn new_async(backend: Backend) -> Result<Self> {
+        let adapter = adapters(backend).into_iter().next().ok_or_else(|| {
+            Error::NoAdapter(format!(
+                "backend {backend:?}{}",
+                std::env::var("WGPU_ADAPTER_NAME")
+                    .map(|n| format!(" with a name containing '{n}' (WGPU_ADAPTER_NAME)"))
+                    .unwrap_or_default()
+            ))
+        })?;
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("wgpool.device"),
+                required_limits: adapter.limits(),
+                ..Default::default()
+            })
+            .await?;
+        let mut context = Self::from_device(device, queue);
+        context.adapter_info = Some(adapter.get_info());
+        Ok(context)
+    }
+
+    /// The device every buffer and pipeline of this context lives on.
+    pub fn device(&self) -> &wgpu::Device {
+        &self.device
+    }
+
+    /// The queue wgpool submits to in its convenience functions.
+    pub fn queue(&self) -> &wgpu::Queue {
+        &self.queue
+    }
+
+    /// The adapter, when wgpool picked it (`None` for [`Context::from_device`]).
+    pub fn adapter_info(&self) -> Option<&wgpu::AdapterInfo> {
+        self.adapter_info.as_ref()
+    }
+
+    /// Threads per workgroup of every kernel, chosen from the device's limits.
+    pub fn workgroup_size(&self) -> u32 {
+        self.workgroup_size
+    }
+
+    /// Runs `f` inside validation and out-of-memory error scopes, so that a wgpu error becomes
+    /// an [`Error::Gpu`] instead of reaching the device's uncaptured-error handler.
+    pub(crate) fn scoped<T>(&self, f: impl FnOnce() -> T) -> Result<T> {
+        let out_of_memory = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let value = f();
+        let validation = pollster::block_on(validation.pop());
+        let out_of_memory = pollster::block_on(out_of_memory.pop());
+        match validation.or(out_of_memory) {
+            Some(error) => Err(Error::Gpu(error.to_string())),
+            None => Ok(value),
+        }
+    }
+
+    /// A buffer of `size` bytes, refused with [`Error::TooLarge`] past the device's limit.
+    pub(crate) fn create_buffer(
+        &self,
+        label: &str,
+        size: u64,
+        usage: wgpu::BufferUsages,
+    ) -> Result<wgpu::Buffer> {
+        let limit = self.device.limits().max_buffer_size;
+        if size > limit {
+            return Err(Error::TooLarge {
+                what: format!("buffer '{label}'"),
+                needed: size,
+                limit,
+            });
+        }
+        self.scoped(|| {
+            self.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size,
+                usage,
+                mapped_at_creation: false,
+            })
+        })
+    }
+
+    fn pipeline(&self, kernel: Kernel) -> Result<Arc<CachedPipeline>> {
+        if let Some(cached) = self.read_cache().get(&kernel) {
+            return Ok(cached.clone());
+        }
+        let built = Arc::new(self.scoped(|| self.build_pipeline(kernel))?);
+        let mut cache = self.pipelines.write().unwrap_or_else(|e| e.into_inner());
+        Ok(cache.entry(kernel).or_insert(built).clone())
+    }
+
+    fn read_cache(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Kernel, Arc<CachedPipeline>>> {
+        // A panic elsewhere cannot leave the map half-written: entries are inserted whole.
+        self.pipelines.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn build_pipeline(&self, kernel: Kernel) -> CachedPipeline {
+        let label = Some(kernel.label());
+        let module = self
+            .device
+            .create_shader_module(wgpu::ShaderModuleDescriptor {
+                label,
+                source: wgpu::ShaderSource::Wgsl(kernel.source().into()),
+            });
+        let uniform = wgpu::BindGroupLayoutEntry {
+            binding: 0,
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Uniform,
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+            count: None,
+        };
+        let storage = kernel
+            .storage_bindings()
+            .iter()
+            .zip(1..)
+            .map(|(&read_only, binding)| wgpu::BindGroupLayoutEntry {
+                binding,
+                visibility: wgpu::ShaderStages::COMPUTE,
+                ty: wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Storage { read_only },
+                    has_dynamic_offset: false,
+                    min_binding_size: None,
+                },
+                count: None,
+            });
+        let entries: Vec<_> = std::iter::once(uniform).chain(storage).collect();
+        let layout = self
+            .device
+            .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label,
+                entries: &entries,
+            });
+        let pipeline_layout = self
+            .device
+            .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label,
+                bind_group_layouts: &[Some(&layout)],
+                immediate_size: 0,
+            });
+        let pipeline = self
+            .device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label,
+                layout: Some(&pipeline_layout),
+                module: &module,
+                entry_point: Some(kernel.entry_point()),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants: &[("WORKGROUP_SIZE", f64::from(self.workgroup_size))],
+                    ..Default::default()
+                },
+                cache: None,
+            });
+        CachedPipeline { pipeline, layout }
+    }
+
+    /// Records one dispatch of `kernel` over `invocations` outputs into `encoder`, with
+    /// `params` as its uniform block and `buffers` bound in order from binding 1.
+    pub(crate) fn record(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        kernel: Kernel,
+        params: &[u8],
+        buffers: &[&wgpu::Buffer],
+        invocations: u32,
+    ) -> Result<()> {
+        if invocations == 0 {
+            return Ok(());
+        }
+        let limit = self.device.limits().max_storage_buffer_binding_size;
+        if let Some(big) = buffers.iter().find(|b| b.size() > limit) {
+            return Err(Error::TooLarge {
+                what: format!("a storage binding of {}", kernel.entry_point()),
+                needed: big.size(),
+                limit,
+            });
+        }
+        let cached = self.pipeline(kernel)?;
+        let label = Some(kernel.label());
+        let bind_group = self.scoped(|| {
+            let uniform = self
+                .device
+                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label,
+                    contents: params,
+                    usage: wgpu::BufferUsages::UNIFORM,
+                });
+            let entries: Vec<_> = std::iter::once(&uniform)
+                .chain(buffers.iter().copied())
+                .zip(0..)
+                .map(|(buffer, binding)| wgpu::BindGroupEntry {
+                    binding,
+                    resource: buffer.as_entire_binding(),
+                })
+                .collect();
+            self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label,
+                layout: &cached.layout,
+                entries: &entries,
+            })
+        })?;
+        let limits = self.device.limits();
+        let [x, y, z] = workgroup_grid(
+            invocations,
+            self.workgroup_size,
+            limits.max_compute_workgroups_per_dimension,
+        );
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label,
+            timestamp_writes: None,
+        });
+        pass.set_pipeline(&cached.pipeline);
+        pass.set_bind_group(0, &bind_group, &[]);
+        pass.dispatch_workgroups(x, y, z);
+        Ok(())
+    }
+
+    /// Submits `encoder` without waiting for it, turning wgpu errors into values.
+    pub fn submit(&self, encoder: wgpu::CommandEncoder) -> Result<()> {
+        self.scoped(|| self.queue.submit([encoder.finish()]))?;
+        Ok(())
+    }
+
+    /// A command encoder labelled for wgpool.
+    pub fn encoder(&self) -> wgpu::CommandEncoder {
+        self.device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("wgpool.encoder"),
+            })
+    }
+}

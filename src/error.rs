@@ -1,0 +1,69 @@
+//! The one error type of wgpool: every refusal says what was wrong and what was expected.
+
+use thiserror::Error;
+
+/// `Result` with wgpool's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in wgpool.
+///
+/// Argument and shape errors are found before any GPU work is recorded, by the same validation
+/// code the CPU reference uses, so both paths refuse exactly what PyTorch refuses.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A pooling argument PyTorch refuses (`kernel_size`, `stride`, `padding`, ...).
+    #[error("{op}: {argument}: {message}")]
+    InvalidArgument {
+        /// The `torch.nn.functional` name of the op, e.g. `max_pool2d`.
+        op: &'static str,
+        /// The PyTorch keyword of the offending argument.
+        argument: &'static str,
+        /// The rule that was broken, with the values involved.
+        message: String,
+    },
+    /// An input tensor whose shape PyTorch refuses for this op.
+    #[error("{op}: {message}")]
+    InvalidShape {
+        /// The `torch.nn.functional` name of the op.
+        op: &'static str,
+        /// The rule that was broken, with the shape involved.
+        message: String,
+    },
+    /// A tensor handed to an op has the wrong element type or buffer size.
+    #[error("{0}")]
+    TensorMismatch(String),
+    /// The work is valid for PyTorch but exceeds what this adapter (or 32-bit GPU indexing) can hold.
+    #[error("{what} needs {needed}, but the limit is {limit}")]
+    TooLarge {
+        /// What is too large.
+        what: String,
+        /// The size asked for.
+        needed: u64,
+        /// The adapter's (or wgpool's) limit.
+        limit: u64,
+    },
+    /// No adapter matched the requested backend (and `WGPU_ADAPTER_NAME`, when set).
+    #[error("no GPU adapter found: {0}")]
+    NoAdapter(String),
+    /// The adapter refused to create a device.
+    #[error("could not create a device: {0}")]
+    RequestDevice(#[from] wgpu::RequestDeviceError),
+    /// wgpu reported an error (validation, out of memory, device lost) while wgpool worked.
+    #[error("GPU error: {0}")]
+    Gpu(String),
+}
+
+impl Error {
+    pub(crate) fn argument(op: &'static str, argument: &'static str, message: String) -> Self {
+        Error::InvalidArgument {
+            op,
+            argument,
+            message,
+        }
+    }
+
+    pub(crate) fn shape(op: &'static str, message: String) -> Self {
+        Error::InvalidShape { op, message }
+    }
+}

@@ -1,0 +1,24 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod array;
+pub mod context;
+pub mod cpu;
+pub mod dims;
+pub mod dispatch;
+pub mod error;
+pub mod functional;
+pub mod geometry;
+pub mod npy;
+pub mod ops;
+pub mod pipelines;
+pub mod tensor;
+
+pub use array::Array;
+pub use context::{adapters, Backend, Context};
+pub use dims::IntoDims;
+pub use error::{Error, Result};
+pub use ops::avg_pool::{AvgPool, AvgPool1d, AvgPool2d, AvgPool3d};
+pub use ops::max_pool::{MaxPool, MaxPool1d, MaxPool2d, MaxPool3d};
+pub use tensor::{Element, Tensor};

@@ -1,0 +1,174 @@
+//! Validation shared by the sliding-window families (max, avg, and LP pooling), in PyTorch's
+//! check order so that the first error means the same thing it means in PyTorch.
+
+use crate::error::{Error, Result};
+use crate::geometry::{join_x, lift, pooled_len, require_i32, Planes, PoolPlan, Window3};
+use crate::pipelines::WindowParams;
+
+/// The window arguments of one sliding-window call, before validation.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SlidingArgs<const R: usize> {
+    pub kernel_size: [i64; R],
+    /// `None` means "same as kernel_size", PyTorch's default.
+    pub stride: Option<[i64; R]>,
+    pub padding: [i64; R],
+    pub dilation: [i64; R],
+    pub ceil_mode: bool,
+    /// avg_pool3d (and finite-p lp_pool3d) refuse inputs smaller than the kernel.
+    pub input_at_least_kernel: bool,
+}
+
+impl<const R: usize> SlidingArgs<R> {
+    /// Validates the arguments against `shape` and computes the output shape.
+    pub fn plan(&self, op: &'static str, shape: &[usize]) -> Result<PoolPlan> {
+        let stride = self.stride.unwrap_or(self.kernel_size);
+        require_i32(op, "kernel_size", &self.kernel_size)?;
+        require_i32(op, "stride", &stride)?;
+        require_i32(op, "padding", &self.padding)?;
+        require_i32(op, "dilation", &self.dilation)?;
+        let planes = Planes::split(op, shape, R)?;
+
+        for a in 0..R {
+            let (k, s, p, d) = (
+                self.kernel_size[a],
+                stride[a],
+                self.padding[a],
+                self.dilation[a],
+            );
+            if s == 0 {
+                return Err(Error::argument(
+                    op,
+                    "stride",
+                    "stride should not be zero".into(),
+                ));
+            }
+            if p < 0 {
+                return Err(Error::argument(
+                    op,
+                    "padding",
+                    format!("pad must be non-negative, but got pad: {p}"),
+                ));
+            }
+            let effective = d * (k - 1) + 1; // i32 inputs: cannot overflow i64
+            if p > effective / 2 {
+                return Err(Error::argument(
+                    op,
+                    "padding",
+                    format!(
+                        "pad should be at most half of effective kernel size, but got pad={p}, \
+                         kernel_size={k} and dilation={d}"
+                    ),
+                ));
+            }
+        }
+        let positive = |argument: &'static str, values: &[i64; R]| {
+            if values.iter().all(|v| *v > 0) {
+                Ok(())
+            } else {
+                Err(Error::argument(
+                    op,
+                    argument,
+                    format!("{argument} should be greater than zero, but got {values:?}"),
+                ))
+            }
+        };
+        positive("kernel_size", &self.kernel_size)?;
+        positive("stride", &stride)?;
+        positive("dilation", &self.dilation)?;
+        planes.require_non_empty(op, shape)?;
+
+        if self.input_at_least_kernel
+            && (0..R).any(|a| (planes.spatial[a] as u64) < self.kernel_size[a] as u64)
+        {
+            return Err(Error::shape(
+                op,
+                format!(
+                    "input image ({}) smaller than kernel size ({})",
+                    join_x(&planes.spatial),
+                    join_x(self.kernel_size)
+                ),
+            ));
+        }
+        if let Some(a) = (0..R).find(|&a| self.padding[a] > self.kernel_size[a] / 2) {
+            return Err(Error::argument(
+                op,
+                "padding",
+                format!(
+                    "pad should be smaller than or equal to half of kernel size, but got \
+                     padding={} and kernel_size={}",
+                    self.padding[a], self.kernel_size[a]
+                ),
+            ));
+        }
+
+        let out: [i64; R] = std::array::from_fn(|a| {
+            pooled_len(
+                planes.spatial[a] as u64,
+                self.kernel_size[a],
+                stride[a],
+                self.padding[a],
+                self.dilation[a],
+                self.ceil_mode,
+            )
+        });
+        if out.iter().any(|o| *o < 1) {
+            return Err(Error::shape(
+                op,
+                format!(
+                    "given input size ({}x{}), the calculated output size ({}x{}) is too small",
+                    planes.channels,
+                    join_x(&planes.spatial),
+                    planes.channels,
+                    join_x(out)
+                ),
+            ));
+        }
+
+        // Every value is now positive and fits the i32 range checked above.
+        let unsigned = |v: [i64; R]| v.map(|x| x as u64);
+        let spatial_in: [u64; R] = std::array::from_fn(|a| planes.spatial[a] as u64);
+        let out_usize: Vec<usize> = out.iter().map(|o| *o as usize).collect();
+        Ok(PoolPlan {
+            planes: planes.count(),
+            input_shape: shape.to_vec(),
+            output_shape: planes.output_shape(&out_usize),
+            window: Window3 {
+                input: lift(spatial_in, 1),
+                output: lift(unsigned(out), 1),
+                kernel: lift(unsigned(self.kernel_size), 1),
+                stride: lift(unsigned(stride), 1),
+                padding: lift(unsigned(self.padding), 0),
+                dilation: lift(unsigned(self.dilation), 1),
+            },
+        })
+    }
+}
+
+/// The uniform block for `plan`, refusing work past what 32-bit GPU indexing can address.
+pub(crate) fn gpu_params(
+    op: &'static str,
+    plan: &PoolPlan,
+    flags: u32,
+    divisor: f32,
+) -> Result<WindowParams> {
+    let limit = i32::MAX as u64;
+    let checks = [
+        ("one input plane", plan.window.input_plane()),
+        ("one output plane", plan.window.output_plane()),
+        ("the output", plan.output_len() as u64),
+    ];
+    for (what, needed) in checks {
+        if needed > limit {
+            return Err(Error::TooLarge {
+                what: format!("{op}: {what} ({needed} elements)"),
+                needed,
+                limit,
+            });
+        }
+    }
+    Ok(WindowParams {
+        flags,
+        divisor,
+        ..WindowParams::new(&plan.window, plan.output_len() as u32)
+    })
+}
