@@ -30,6 +30,9 @@ pub enum Error {
         /// The rule that was broken, with the shape involved.
         message: String,
     },
+    /// An op name [`call`](crate::call::call) does not know.
+    #[error("{0}")]
+    UnknownOp(String),
     /// A tensor handed to an op has the wrong element type or buffer size.
     #[error("{0}")]
     TensorMismatch(String),

@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 mod array;
+pub mod call;
 pub mod context;
 pub mod cpu;
 pub mod dims;

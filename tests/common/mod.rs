@@ -1,6 +1,8 @@
 //! Shared by the integration tests: the GPU context (required in CI) and the conformance cases.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod conformance;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -22,7 +24,9 @@ pub fn gpu() -> Option<&'static Context> {
                     panic!("WGPOOL_REQUIRE_GPU=1 but no GPU context: {e}")
                 }
                 Err(e) => {
-                    eprintln!("\n*** SKIPPING GPU TESTS: {e} (set WGPOOL_REQUIRE_GPU=1 to fail) ***\n");
+                    eprintln!(
+                        "\n*** SKIPPING GPU TESTS: {e} (set WGPOOL_REQUIRE_GPU=1 to fail) ***\n"
+                    );
                     None
                 }
             }

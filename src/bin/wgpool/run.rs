@@ -2,11 +2,11 @@
 //! arguments as flags. Everything is validated before any GPU work, and nothing is written
 //! unless the whole call succeeded (outputs are written to a temporary file, then renamed).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use wgpool::dims::dims_from_slice;
+use wgpool::call::{Call, Device, Kwargs, Outputs};
 use wgpool::npy::{self, NpyData};
-use wgpool::{cpu, Array, AvgPool, Backend, Context, MaxPool, Tensor};
+use wgpool::{Array, Backend, Context};
 
 use crate::flags::{parse_int_list, IntList};
 
@@ -49,42 +49,43 @@ pub struct RunArgs {
     backend: String,
 }
 
-/// Where the op runs.
-enum Engine {
-    Cpu,
-    Gpu(Backend),
+impl RunArgs {
+    fn kwargs(&self) -> Kwargs {
+        let list = |value: &Option<IntList>| value.as_ref().map(|l| l.0.clone());
+        Kwargs {
+            kernel_size: list(&self.kernel_size),
+            stride: list(&self.stride),
+            padding: list(&self.padding),
+            dilation: list(&self.dilation),
+            ceil_mode: self.ceil_mode,
+            count_include_pad: self.count_include_pad,
+            divisor_override: self.divisor_override,
+            return_indices: self.return_indices.is_some(),
+        }
+    }
 }
-
-/// What an op produced.
-struct Outputs {
-    values: Array<f32>,
-    indices: Option<Array<i64>>,
-}
-
-type Input = Array<f32>;
 
 pub fn run(args: &RunArgs) -> Result<(), String> {
-    let engine = match args.backend.as_str() {
-        "cpu" => Engine::Cpu,
-        other => Engine::Gpu(other.parse()?),
+    let gpu = match args.backend.as_str() {
+        "cpu" => None,
+        other => Some(other.parse::<Backend>()?),
     };
+    let call = Call::new(&args.op, &args.kwargs()).map_err(|e| e.to_string())?;
     let input = read_f32(&args.input)?;
-    let outputs = match args.op.as_str() {
-        "max_pool1d" => max_pool::<1>(args, &input, &engine),
-        "max_pool2d" => max_pool::<2>(args, &input, &engine),
-        "max_pool3d" => max_pool::<3>(args, &input, &engine),
-        "avg_pool1d" => avg_pool::<1>(args, &input, &engine),
-        "avg_pool2d" => avg_pool::<2>(args, &input, &engine),
-        "avg_pool3d" => avg_pool::<3>(args, &input, &engine),
-        other => Err(format!(
-            "unknown op '{other}' (expected max_pool1d, max_pool2d, max_pool3d, avg_pool1d, \
-             avg_pool2d or avg_pool3d)"
-        )),
-    }?;
+    // Validate before a device is even opened: a refused call never reaches the GPU.
+    call.output_shape(&input.shape).map_err(|e| e.to_string())?;
+    let outputs = match gpu {
+        None => call.run(&input, Device::Cpu),
+        Some(backend) => {
+            let ctx = Context::new(backend).map_err(|e| e.to_string())?;
+            call.run(&input, Device::Gpu(&ctx))
+        }
+    }
+    .map_err(|e| e.to_string())?;
     write_outputs(args, outputs)
 }
 
-fn read_f32(path: &std::path::Path) -> Result<Input, String> {
+fn read_f32(path: &Path) -> Result<Array<f32>, String> {
     let array = npy::read(path).map_err(|e| e.to_string())?;
     match array.data {
         NpyData::F32(data) => Ok(Array {
@@ -100,12 +101,9 @@ fn read_f32(path: &std::path::Path) -> Result<Input, String> {
 }
 
 fn write_outputs(args: &RunArgs, outputs: Outputs) -> Result<(), String> {
-    npy::write(
-        &args.output,
-        &outputs.values.shape,
-        &NpyData::F32(outputs.values.data),
-    )
-    .map_err(|e| e.to_string())?;
+    let values = outputs.values;
+    npy::write(&args.output, &values.shape, &NpyData::F32(values.data))
+        .map_err(|e| e.to_string())?;
     if let (Some(path), Some(indices)) = (&args.return_indices, outputs.indices) {
         npy::write(path, &indices.shape, &NpyData::I64(indices.data)).map_err(|e| {
             // Never leave half a result behind.
@@ -114,157 +112,4 @@ fn write_outputs(args: &RunArgs, outputs: Outputs) -> Result<(), String> {
         })?;
     }
     Ok(())
-}
-
-/// Refuses flags the op does not take, naming them.
-fn refuse_flags(op: &str, given: &[(&str, bool)]) -> Result<(), String> {
-    match given.iter().find(|(_, present)| *present) {
-        Some((flag, _)) => Err(format!("{op} takes no {flag}")),
-        None => Ok(()),
-    }
-}
-
-fn required<'a>(op: &str, flag: &str, value: &'a Option<IntList>) -> Result<&'a [i64], String> {
-    value
-        .as_ref()
-        .map(|list| list.0.as_slice())
-        .ok_or_else(|| format!("{op} needs {flag}"))
-}
-
-fn dims_or<const R: usize>(
-    op: &'static str,
-    argument: &'static str,
-    value: &Option<IntList>,
-    default: i64,
-) -> Result<[i64; R], String> {
-    match value {
-        Some(list) => dims_from_slice(op, argument, &list.0).map_err(|e| e.to_string()),
-        None => Ok([default; R]),
-    }
-}
-
-/// `stride`: absent or empty means "same as kernel_size".
-fn stride<const R: usize>(
-    op: &'static str,
-    value: &Option<IntList>,
-) -> Result<Option<[i64; R]>, String> {
-    match value {
-        Some(list) if !list.0.is_empty() => dims_from_slice(op, "stride", &list.0)
-            .map(Some)
-            .map_err(|e| e.to_string()),
-        _ => Ok(None),
-    }
-}
-
-fn gpu_context(backend: Backend) -> Result<Context, String> {
-    Context::new(backend).map_err(|e| e.to_string())
-}
-
-fn max_pool<const R: usize>(
-    args: &RunArgs,
-    input: &Input,
-    engine: &Engine,
-) -> Result<Outputs, String> {
-    let op = MaxPool::<R>::NAME;
-    refuse_flags(
-        op,
-        &[
-            ("--count-include-pad", args.count_include_pad.is_some()),
-            ("--divisor-override", args.divisor_override.is_some()),
-        ],
-    )?;
-    let options = MaxPool::<R> {
-        kernel_size: dims_from_slice(
-            op,
-            "kernel_size",
-            required(op, "--kernel-size", &args.kernel_size)?,
-        )
-        .map_err(|e| e.to_string())?,
-        stride: stride(op, &args.stride)?,
-        padding: dims_or(op, "padding", &args.padding, 0)?,
-        dilation: dims_or(op, "dilation", &args.dilation, 1)?,
-        ceil_mode: args.ceil_mode.unwrap_or(false),
-    };
-    options.plan(&input.shape).map_err(|e| e.to_string())?;
-    let with_indices = args.return_indices.is_some();
-    match engine {
-        Engine::Cpu => {
-            let (values, indices) =
-                cpu::max_pool(&options, &input.data, &input.shape).map_err(|e| e.to_string())?;
-            Ok(Outputs {
-                values,
-                indices: with_indices.then_some(indices),
-            })
-        }
-        Engine::Gpu(backend) => {
-            let ctx = gpu_context(*backend)?;
-            let gpu = || -> wgpool::Result<Outputs> {
-                let x = Tensor::upload(&ctx, &input.data, &input.shape)?;
-                let (values, indices) = if with_indices {
-                    let (values, indices) = options.forward_with_indices(&ctx, &x)?;
-                    (values, Some(indices))
-                } else {
-                    (options.forward(&ctx, &x)?, None)
-                };
-                Ok(Outputs {
-                    indices: match indices {
-                        Some(indices) => Some(download(&ctx, &indices)?),
-                        None => None,
-                    },
-                    values: download(&ctx, &values)?,
-                })
-            };
-            gpu().map_err(|e| e.to_string())
-        }
-    }
-}
-
-fn avg_pool<const R: usize>(
-    args: &RunArgs,
-    input: &Input,
-    engine: &Engine,
-) -> Result<Outputs, String> {
-    let op = AvgPool::<R>::NAME;
-    refuse_flags(
-        op,
-        &[
-            ("--dilation", args.dilation.is_some()),
-            ("--return-indices", args.return_indices.is_some()),
-        ],
-    )?;
-    let options = AvgPool::<R> {
-        kernel_size: dims_from_slice(
-            op,
-            "kernel_size",
-            required(op, "--kernel-size", &args.kernel_size)?,
-        )
-        .map_err(|e| e.to_string())?,
-        stride: stride(op, &args.stride)?,
-        padding: dims_or(op, "padding", &args.padding, 0)?,
-        ceil_mode: args.ceil_mode.unwrap_or(false),
-        count_include_pad: args.count_include_pad.unwrap_or(true),
-        divisor_override: args.divisor_override,
-    };
-    options.plan(&input.shape).map_err(|e| e.to_string())?;
-    let values = match engine {
-        Engine::Cpu => cpu::avg_pool(&options, &input.data, &input.shape),
-        Engine::Gpu(backend) => {
-            let ctx = gpu_context(*backend)?;
-            Tensor::upload(&ctx, &input.data, &input.shape)
-                .and_then(|x| options.forward(&ctx, &x))
-                .and_then(|y| download(&ctx, &y))
-        }
-    }
-    .map_err(|e| e.to_string())?;
-    Ok(Outputs {
-        values,
-        indices: None,
-    })
-}
-
-fn download<T: wgpool::Element>(ctx: &Context, tensor: &Tensor<T>) -> wgpool::Result<Array<T>> {
-    Ok(Array {
-        shape: tensor.shape().to_vec(),
-        data: tensor.download(ctx)?,
-    })
 }

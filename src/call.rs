@@ -1,0 +1,241 @@
+//! Any op by its `torch.nn.functional` name, with PyTorch-style keyword arguments: what the CLI,
+//! the conformance tests and the self-test run.
+
+use crate::array::Array;
+use crate::context::Context;
+use crate::cpu;
+use crate::dims::dims_from_slice;
+use crate::error::{Error, Result};
+use crate::ops::avg_pool::AvgPool;
+use crate::ops::max_pool::MaxPool;
+use crate::tensor::{Element, Tensor};
+
+/// The ops [`call`] knows, by `torch.nn.functional` name.
+pub const OPS: [&str; 6] = [
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+];
+
+/// PyTorch's keyword arguments; `None` means "not passed" (PyTorch's default). Lists may have one
+/// element (broadcast) or one per spatial dim; an empty `stride` means "same as kernel_size".
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Kwargs {
+    /// `kernel_size`.
+    pub kernel_size: Option<Vec<i64>>,
+    /// `stride`.
+    pub stride: Option<Vec<i64>>,
+    /// `padding`.
+    pub padding: Option<Vec<i64>>,
+    /// `dilation` (max pooling).
+    pub dilation: Option<Vec<i64>>,
+    /// `ceil_mode`.
+    pub ceil_mode: Option<bool>,
+    /// `count_include_pad` (avg pooling).
+    pub count_include_pad: Option<bool>,
+    /// `divisor_override` (avg pooling, 2d/3d).
+    pub divisor_override: Option<i64>,
+    /// `return_indices` (max pooling).
+    pub return_indices: bool,
+}
+
+/// Where [`call`] runs the op.
+#[derive(Clone, Copy, Debug)]
+pub enum Device<'a> {
+    /// The CPU reference.
+    Cpu,
+    /// A GPU context.
+    Gpu(&'a Context),
+}
+
+/// An op's results: values, and the int64 indices when `return_indices` was asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outputs {
+    /// The pooled values.
+    pub values: Array<f32>,
+    /// Plane-flat int64 indices of the maxima.
+    pub indices: Option<Array<i64>>,
+}
+
+/// One op with its options, built from its name and keyword arguments by [`Call::new`].
+pub trait Layer: std::fmt::Debug + Send + Sync {
+    /// Validates the options against `input_shape` and returns the output shape.
+    fn output_shape(&self, input_shape: &[usize]) -> Result<Vec<usize>>;
+    /// Runs the op; `indices` asks for the int64 indices too (max pooling only).
+    fn run(&self, input: &Array<f32>, device: Device, indices: bool) -> Result<Outputs>;
+}
+
+/// An op call: the layer and whether indices were asked for.
+#[derive(Debug)]
+pub struct Call {
+    /// The op with its validated-on-use options.
+    pub layer: Box<dyn Layer>,
+    /// PyTorch's `return_indices`.
+    pub return_indices: bool,
+}
+
+impl Call {
+    /// Builds the op `name` from `kwargs`, refusing arguments the op does not take.
+    pub fn new(name: &str, kwargs: &Kwargs) -> Result<Call> {
+        let layer: Box<dyn Layer> = match name {
+            "max_pool1d" => Box::new(max_pool::<1>(kwargs)?),
+            "max_pool2d" => Box::new(max_pool::<2>(kwargs)?),
+            "max_pool3d" => Box::new(max_pool::<3>(kwargs)?),
+            "avg_pool1d" => Box::new(avg_pool::<1>(kwargs)?),
+            "avg_pool2d" => Box::new(avg_pool::<2>(kwargs)?),
+            "avg_pool3d" => Box::new(avg_pool::<3>(kwargs)?),
+            other => {
+                return Err(Error::UnknownOp(format!(
+                    "unknown op '{other}' (expected one of {})",
+                    OPS.join(", ")
+                )))
+            }
+        };
+        Ok(Call {
+            layer,
+            return_indices: kwargs.return_indices,
+        })
+    }
+
+    /// Validates against `input_shape` (no GPU work) and returns the output shape.
+    pub fn output_shape(&self, input_shape: &[usize]) -> Result<Vec<usize>> {
+        self.layer.output_shape(input_shape)
+    }
+
+    /// Runs the call on `device`. Arguments are validated before any GPU work.
+    pub fn run(&self, input: &Array<f32>, device: Device) -> Result<Outputs> {
+        self.layer.run(input, device, self.return_indices)
+    }
+}
+
+/// Builds and runs `op` on `input` with `kwargs` in one go.
+pub fn call(op: &str, kwargs: &Kwargs, input: &Array<f32>, device: Device) -> Result<Outputs> {
+    Call::new(op, kwargs)?.run(input, device)
+}
+
+/// Refuses keyword arguments the op does not take.
+fn refuse(op: &'static str, given: &[(&'static str, bool)]) -> Result<()> {
+    match given.iter().find(|(_, present)| *present) {
+        Some((argument, _)) => Err(Error::argument(
+            op,
+            argument,
+            format!("{op} takes no {argument}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn dims_or<const R: usize>(
+    op: &'static str,
+    argument: &'static str,
+    value: &Option<Vec<i64>>,
+    default: Option<i64>,
+) -> Result<[i64; R]> {
+    match (value, default) {
+        (Some(list), _) => dims_from_slice(op, argument, list),
+        (None, Some(default)) => Ok([default; R]),
+        (None, None) => Err(Error::argument(op, argument, "is required".into())),
+    }
+}
+
+fn stride<const R: usize>(op: &'static str, value: &Option<Vec<i64>>) -> Result<Option<[i64; R]>> {
+    match value {
+        Some(list) if !list.is_empty() => dims_from_slice(op, "stride", list).map(Some),
+        _ => Ok(None),
+    }
+}
+
+fn upload(ctx: &Context, input: &Array<f32>) -> Result<Tensor> {
+    Tensor::upload(ctx, &input.data, &input.shape)
+}
+
+fn download<T: Element>(ctx: &Context, tensor: &Tensor<T>) -> Result<Array<T>> {
+    Ok(Array {
+        shape: tensor.shape().to_vec(),
+        data: tensor.download(ctx)?,
+    })
+}
+
+fn max_pool<const R: usize>(kwargs: &Kwargs) -> Result<MaxPool<R>> {
+    let op = MaxPool::<R>::NAME;
+    refuse(
+        op,
+        &[
+            ("count_include_pad", kwargs.count_include_pad.is_some()),
+            ("divisor_override", kwargs.divisor_override.is_some()),
+        ],
+    )?;
+    Ok(MaxPool::<R> {
+        kernel_size: dims_or(op, "kernel_size", &kwargs.kernel_size, None)?,
+        stride: stride(op, &kwargs.stride)?,
+        padding: dims_or(op, "padding", &kwargs.padding, Some(0))?,
+        dilation: dims_or(op, "dilation", &kwargs.dilation, Some(1))?,
+        ceil_mode: kwargs.ceil_mode.unwrap_or(false),
+    })
+}
+
+impl<const R: usize> Layer for MaxPool<R> {
+    fn output_shape(&self, input_shape: &[usize]) -> Result<Vec<usize>> {
+        Ok(self.plan(input_shape)?.output_shape)
+    }
+
+    fn run(&self, input: &Array<f32>, device: Device, indices: bool) -> Result<Outputs> {
+        let (values, index_array) = match device {
+            Device::Cpu => {
+                let (values, index_array) = cpu::max_pool(self, &input.data, &input.shape)?;
+                (values, Some(index_array))
+            }
+            Device::Gpu(ctx) if indices => {
+                let (values, index_array) = self.forward_with_indices(ctx, &upload(ctx, input)?)?;
+                (download(ctx, &values)?, Some(download(ctx, &index_array)?))
+            }
+            Device::Gpu(ctx) => (
+                download(ctx, &self.forward(ctx, &upload(ctx, input)?)?)?,
+                None,
+            ),
+        };
+        Ok(Outputs {
+            values,
+            indices: index_array.filter(|_| indices),
+        })
+    }
+}
+
+fn avg_pool<const R: usize>(kwargs: &Kwargs) -> Result<AvgPool<R>> {
+    let op = AvgPool::<R>::NAME;
+    refuse(
+        op,
+        &[
+            ("dilation", kwargs.dilation.is_some()),
+            ("return_indices", kwargs.return_indices),
+        ],
+    )?;
+    Ok(AvgPool::<R> {
+        kernel_size: dims_or(op, "kernel_size", &kwargs.kernel_size, None)?,
+        stride: stride(op, &kwargs.stride)?,
+        padding: dims_or(op, "padding", &kwargs.padding, Some(0))?,
+        ceil_mode: kwargs.ceil_mode.unwrap_or(false),
+        count_include_pad: kwargs.count_include_pad.unwrap_or(true),
+        divisor_override: kwargs.divisor_override,
+    })
+}
+
+impl<const R: usize> Layer for AvgPool<R> {
+    fn output_shape(&self, input_shape: &[usize]) -> Result<Vec<usize>> {
+        Ok(self.plan(input_shape)?.output_shape)
+    }
+
+    fn run(&self, input: &Array<f32>, device: Device, _indices: bool) -> Result<Outputs> {
+        let values = match device {
+            Device::Cpu => cpu::avg_pool(self, &input.data, &input.shape)?,
+            Device::Gpu(ctx) => download(ctx, &self.forward(ctx, &upload(ctx, input)?)?)?,
+        };
+        Ok(Outputs {
+            values,
+            indices: None,
+        })
+    }
+}

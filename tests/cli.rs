@@ -1,0 +1,160 @@
+//! The `wgpool` binary over every conformance case, the way ../shared/conformance/run.py drives
+//! it: flags built from PyTorch's keyword arguments, outputs read back from .npy files, refusals
+//! with a message, no panic and no output file.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::conformance::{cases, mismatch, read_f32, read_i64, Case};
+use serde_json::Value;
+use wgpool::call::Outputs;
+use wgpool::Error;
+
+/// A JSON kwarg as run.py formats it: tuples comma-separated, `none` for null entries.
+fn flag_value(value: &Value) -> String {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .map(|v| {
+                if v.is_null() {
+                    "none".into()
+                } else {
+                    v.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        other => other.to_string(),
+    }
+}
+
+fn run_case(case: &Case, backend: &str, out_dir: &Path) -> Result<Outputs, String> {
+    let output = out_dir.join(format!("{}.npy", case.name));
+    let indices = out_dir.join(format!("{}.idx.npy", case.name));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wgpool"));
+    command
+        .args(["run", &case.op, "--input"])
+        .arg(
+            case.dir
+                .join(case.json["inputs"]["input"].as_str().unwrap()),
+        )
+        .arg("--output")
+        .arg(&output)
+        .args(["--backend", backend]);
+    for (key, value) in case.json["kwargs"].as_object().unwrap() {
+        match (key.as_str(), value) {
+            (_, Value::Null) => {}
+            ("return_indices", Value::Bool(true)) => {
+                command.arg("--return-indices").arg(&indices);
+            }
+            ("return_indices", _) => {}
+            _ => {
+                command
+                    .arg(format!("--{}", key.replace('_', "-")))
+                    .arg(flag_value(value));
+            }
+        }
+    }
+    let result = command.output().expect("the wgpool binary runs");
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(
+        !stderr.contains("panicked"),
+        "{}: panic: {stderr}",
+        case.name
+    );
+    if !result.status.success() {
+        assert!(
+            !output.exists(),
+            "{}: refused but wrote {}",
+            case.name,
+            output.display()
+        );
+        let message = stderr.lines().last().unwrap_or_default().to_owned();
+        assert!(
+            !message.is_empty(),
+            "{}: refused without a message",
+            case.name
+        );
+        return Err(message);
+    }
+    Ok(Outputs {
+        values: read_f32(&output),
+        indices: indices.exists().then(|| read_i64(&indices)),
+    })
+}
+
+fn run_all(backend: &str) {
+    let out_dir = std::env::temp_dir().join(format!("wgpool-cli-{backend}-{}", std::process::id()));
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let cases = cases();
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| {
+            let got = run_case(case, backend, &out_dir).map_err(|m| Error::UnknownOp(m));
+            mismatch(case, &got).map(|why| format!("{} {}: {why}", case.name, case.op))
+        })
+        .collect();
+    std::fs::remove_dir_all(&out_dir).unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn cli_cpu_backend_matches_pytorch() {
+    run_all("cpu");
+}
+
+#[test]
+fn cli_gpu_backend_matches_pytorch() {
+    if common::gpu().is_some() {
+        run_all(&std::env::var("WGPOOL_TEST_BACKEND").unwrap_or_else(|_| "any".into()));
+    }
+}
+
+#[test]
+fn cli_refuses_bad_invocations_with_one_line_and_no_output() {
+    let dir = std::env::temp_dir().join(format!("wgpool-cli-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("in.npy");
+    std::fs::write(&input, b"\x93NUMPY garbage").unwrap();
+    let output = dir.join("out.npy");
+    let attempts: [&[&str]; 5] = [
+        &["run", "max_pool2d", "--kernel-size", "2"], // unreadable input
+        &["run", "no_such_pool", "--kernel-size", "2"], // unknown op
+        &["run", "avg_pool2d", "--kernel-size", "2", "--dilation", "2"], // flag the op lacks
+        &["run", "max_pool2d", "--kernel-size", "2.5"], // not an int
+        &[
+            "run",
+            "max_pool2d",
+            "--kernel-size",
+            "2",
+            "--backend",
+            "nope",
+        ],
+    ];
+    for args in attempts {
+        let result = Command::new(env!("CARGO_BIN_EXE_wgpool"))
+            .args(args)
+            .arg("--input")
+            .arg(&input)
+            .arg("--output")
+            .arg(&output)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert!(!result.status.success(), "{args:?} succeeded");
+        assert!(
+            !stderr.trim().is_empty() && !stderr.contains("panicked"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!output.exists(), "{args:?} wrote an output");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
