@@ -15,7 +15,8 @@ struct Params {
     dil_d: u32, dil_h: u32, dil_w: u32,
     flags: u32,          // FLAG_* bits
     divisor: f32,        // avg pooling's divisor_override, when FLAG_DIVISOR_OVERRIDE is set
-    _pad0: u32, _pad1: u32, _pad2: u32,
+    norm_type: f32,      // LP pooling's p
+    _pad0: u32, _pad1: u32,
 }
 
 const FLAG_COUNT_INCLUDE_PAD: u32 = 1u;

@@ -40,6 +40,34 @@ pub struct Kwargs {
     pub divisor_override: Option<i64>,
     /// `return_indices` (max pooling).
     pub return_indices: bool,
+    /// `output_size` (adaptive, fractional, unpool); `None` entries keep that input size.
+    pub output_size: Option<Vec<Option<i64>>>,
+    /// `output_ratio` (fractional).
+    pub output_ratio: Option<Vec<f64>>,
+    /// `norm_type` (LP pooling).
+    pub norm_type: Option<f64>,
+}
+
+/// The tensors an op call reads: the input, and for some ops a second one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Inputs {
+    /// The tensor to pool.
+    pub input: Array<f32>,
+    /// The int64 positions to unpool to (`max_unpool*`).
+    pub indices: Option<Array<i64>>,
+    /// PyTorch's `_random_samples`, `(N, C, dims)` in `[0, 1)` (`fractional_max_pool*`).
+    pub random_samples: Option<Array<f32>>,
+}
+
+impl Inputs {
+    /// Just an input tensor.
+    pub fn new(input: Array<f32>) -> Self {
+        Inputs {
+            input,
+            indices: None,
+            random_samples: None,
+        }
+    }
 }
 
 /// Where [`call`] runs the op.
@@ -62,10 +90,11 @@ pub struct Outputs {
 
 /// One op with its options, built from its name and keyword arguments by [`Call::new`].
 pub trait Layer: std::fmt::Debug + Send + Sync {
-    /// Validates the options against `input_shape` and returns the output shape.
-    fn output_shape(&self, input_shape: &[usize]) -> Result<Vec<usize>>;
-    /// Runs the op; `indices` asks for the int64 indices too (max pooling only).
-    fn run(&self, input: &Array<f32>, device: Device, indices: bool) -> Result<Outputs>;
+    /// Validates the options against the inputs' shapes and returns the output shape. Refuses
+    /// inputs the op does not read (an `indices` tensor for max pooling, say).
+    fn output_shape(&self, inputs: &Inputs) -> Result<Vec<usize>>;
+    /// Runs the op; `indices` asks for the int64 indices too (ops that produce them).
+    fn run(&self, inputs: &Inputs, device: Device, indices: bool) -> Result<Outputs>;
 }
 
 /// An op call: the layer and whether indices were asked for.
@@ -100,24 +129,25 @@ impl Call {
         })
     }
 
-    /// Validates against `input_shape` (no GPU work) and returns the output shape.
-    pub fn output_shape(&self, input_shape: &[usize]) -> Result<Vec<usize>> {
-        self.layer.output_shape(input_shape)
+    /// Validates against the inputs' shapes (no GPU work) and returns the output shape.
+    pub fn output_shape(&self, inputs: &Inputs) -> Result<Vec<usize>> {
+        self.layer.output_shape(inputs)
     }
 
     /// Runs the call on `device`. Arguments are validated before any GPU work.
-    pub fn run(&self, input: &Array<f32>, device: Device) -> Result<Outputs> {
-        self.layer.run(input, device, self.return_indices)
+    pub fn run(&self, inputs: &Inputs, device: Device) -> Result<Outputs> {
+        self.layer.output_shape(inputs)?;
+        self.layer.run(inputs, device, self.return_indices)
     }
 }
 
-/// Builds and runs `op` on `input` with `kwargs` in one go.
-pub fn call(op: &str, kwargs: &Kwargs, input: &Array<f32>, device: Device) -> Result<Outputs> {
-    Call::new(op, kwargs)?.run(input, device)
+/// Builds and runs `op` on `inputs` with `kwargs` in one go.
+pub fn call(op: &str, kwargs: &Kwargs, inputs: &Inputs, device: Device) -> Result<Outputs> {
+    Call::new(op, kwargs)?.run(inputs, device)
 }
 
 /// Refuses keyword arguments the op does not take.
-fn refuse(op: &'static str, given: &[(&'static str, bool)]) -> Result<()> {
+pub(crate) fn refuse(op: &'static str, given: &[(&'static str, bool)]) -> Result<()> {
     match given.iter().find(|(_, present)| *present) {
         Some((argument, _)) => Err(Error::argument(
             op,
@@ -128,7 +158,30 @@ fn refuse(op: &'static str, given: &[(&'static str, bool)]) -> Result<()> {
     }
 }
 
-fn dims_or<const R: usize>(
+/// Refuses the second inputs (`indices`, `random_samples`) for ops that read only `input`.
+pub(crate) fn input_only(op: &'static str, inputs: &Inputs) -> Result<()> {
+    refuse(
+        op,
+        &[
+            ("indices", inputs.indices.is_some()),
+            ("random_samples", inputs.random_samples.is_some()),
+        ],
+    )
+}
+
+/// Kwargs that only the sliding-window families take.
+pub(crate) fn refuse_non_sliding(op: &'static str, kwargs: &Kwargs) -> Result<()> {
+    refuse(
+        op,
+        &[
+            ("output_size", kwargs.output_size.is_some()),
+            ("output_ratio", kwargs.output_ratio.is_some()),
+            ("norm_type", kwargs.norm_type.is_some()),
+        ],
+    )
+}
+
+pub(crate) fn dims_or<const R: usize>(
     op: &'static str,
     argument: &'static str,
     value: &Option<Vec<i64>>,
@@ -141,18 +194,21 @@ fn dims_or<const R: usize>(
     }
 }
 
-fn stride<const R: usize>(op: &'static str, value: &Option<Vec<i64>>) -> Result<Option<[i64; R]>> {
+pub(crate) fn stride<const R: usize>(
+    op: &'static str,
+    value: &Option<Vec<i64>>,
+) -> Result<Option<[i64; R]>> {
     match value {
         Some(list) if !list.is_empty() => dims_from_slice(op, "stride", list).map(Some),
         _ => Ok(None),
     }
 }
 
-fn upload(ctx: &Context, input: &Array<f32>) -> Result<Tensor> {
+pub(crate) fn upload(ctx: &Context, input: &Array<f32>) -> Result<Tensor> {
     Tensor::upload(ctx, &input.data, &input.shape)
 }
 
-fn download<T: Element>(ctx: &Context, tensor: &Tensor<T>) -> Result<Array<T>> {
+pub(crate) fn download<T: Element>(ctx: &Context, tensor: &Tensor<T>) -> Result<Array<T>> {
     Ok(Array {
         shape: tensor.shape().to_vec(),
         data: tensor.download(ctx)?,
@@ -161,6 +217,7 @@ fn download<T: Element>(ctx: &Context, tensor: &Tensor<T>) -> Result<Array<T>> {
 
 fn max_pool<const R: usize>(kwargs: &Kwargs) -> Result<MaxPool<R>> {
     let op = MaxPool::<R>::NAME;
+    refuse_non_sliding(op, kwargs)?;
     refuse(
         op,
         &[
@@ -178,11 +235,13 @@ fn max_pool<const R: usize>(kwargs: &Kwargs) -> Result<MaxPool<R>> {
 }
 
 impl<const R: usize> Layer for MaxPool<R> {
-    fn output_shape(&self, input_shape: &[usize]) -> Result<Vec<usize>> {
-        Ok(self.plan(input_shape)?.output_shape)
+    fn output_shape(&self, inputs: &Inputs) -> Result<Vec<usize>> {
+        input_only(Self::NAME, inputs)?;
+        Ok(self.plan(&inputs.input.shape)?.output_shape)
     }
 
-    fn run(&self, input: &Array<f32>, device: Device, indices: bool) -> Result<Outputs> {
+    fn run(&self, inputs: &Inputs, device: Device, indices: bool) -> Result<Outputs> {
+        let input = &inputs.input;
         let (values, index_array) = match device {
             Device::Cpu => {
                 let (values, index_array) = cpu::max_pool(self, &input.data, &input.shape)?;
@@ -206,6 +265,7 @@ impl<const R: usize> Layer for MaxPool<R> {
 
 fn avg_pool<const R: usize>(kwargs: &Kwargs) -> Result<AvgPool<R>> {
     let op = AvgPool::<R>::NAME;
+    refuse_non_sliding(op, kwargs)?;
     refuse(
         op,
         &[
@@ -224,11 +284,13 @@ fn avg_pool<const R: usize>(kwargs: &Kwargs) -> Result<AvgPool<R>> {
 }
 
 impl<const R: usize> Layer for AvgPool<R> {
-    fn output_shape(&self, input_shape: &[usize]) -> Result<Vec<usize>> {
-        Ok(self.plan(input_shape)?.output_shape)
+    fn output_shape(&self, inputs: &Inputs) -> Result<Vec<usize>> {
+        input_only(Self::NAME, inputs)?;
+        Ok(self.plan(&inputs.input.shape)?.output_shape)
     }
 
-    fn run(&self, input: &Array<f32>, device: Device, _indices: bool) -> Result<Outputs> {
+    fn run(&self, inputs: &Inputs, device: Device, _indices: bool) -> Result<Outputs> {
+        let input = &inputs.input;
         let values = match device {
             Device::Cpu => cpu::avg_pool(self, &input.data, &input.shape)?,
             Device::Gpu(ctx) => download(ctx, &self.forward(ctx, &upload(ctx, input)?)?)?,

@@ -92,8 +92,10 @@ pub struct WindowParams {
     pub flags: u32,
     /// avg pooling's divisor_override, as the f32 PyTorch divides by.
     pub divisor: f32,
+    /// LP pooling's `norm_type` (p).
+    pub norm_type: f32,
     /// Pads the block to a multiple of 16 bytes.
-    pub _pad: [u32; 3],
+    pub _pad: [u32; 2],
 }
 
 impl WindowParams {

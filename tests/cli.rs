@@ -43,6 +43,14 @@ fn run_case(case: &Case, backend: &str, out_dir: &Path) -> Result<Outputs, Strin
         .arg("--output")
         .arg(&output)
         .args(["--backend", backend]);
+    for (role, flag) in [
+        ("indices", "--indices"),
+        ("random_samples", "--random-samples"),
+    ] {
+        if let Some(file) = case.json["inputs"][role].as_str() {
+            command.arg(flag).arg(case.dir.join(file));
+        }
+    }
     for (key, value) in case.json["kwargs"].as_object().unwrap() {
         match (key.as_str(), value) {
             (_, Value::Null) => {}

@@ -13,7 +13,7 @@ fn run_all(device: Device) {
         .iter()
         .filter_map(|case| {
             let got =
-                Call::new(&case.op, &case.kwargs).and_then(|call| call.run(&case.input, device));
+                Call::new(&case.op, &case.kwargs).and_then(|call| call.run(&case.inputs, device));
             mismatch(case, &got).map(|why| format!("{} {}: {why}", case.name, case.op))
         })
         .collect();

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use serde_json::Value;
-use wgpool::call::{Kwargs, Outputs, OPS};
+use wgpool::call::{Inputs, Kwargs, Outputs, OPS};
 use wgpool::npy::{self, NpyData};
 use wgpool::Array;
 
@@ -13,7 +13,7 @@ pub struct Case {
     pub json: Value,
     pub op: String,
     pub kwargs: Kwargs,
-    pub input: Array<f32>,
+    pub inputs: Inputs,
     pub expected: Option<(Array<f32>, Option<Array<i64>>)>,
     pub rtol: f64,
     pub atol: f64,
@@ -68,6 +68,17 @@ fn load(dir: &Path) -> Case {
         count_include_pad: kw["count_include_pad"].as_bool(),
         divisor_override: kw["divisor_override"].as_i64(),
         return_indices: kw["return_indices"].as_bool().unwrap_or(false),
+        output_size: match &kw["output_size"] {
+            Value::Null => None,
+            Value::Array(items) => Some(items.iter().map(Value::as_i64).collect()),
+            other => Some(vec![other.as_i64()]),
+        },
+        output_ratio: match &kw["output_ratio"] {
+            Value::Null => None,
+            Value::Array(items) => Some(items.iter().map(|v| v.as_f64().unwrap()).collect()),
+            other => Some(vec![other.as_f64().unwrap()]),
+        },
+        norm_type: kw["norm_type"].as_f64(),
     };
     let file = |role: &str, key: &str| json[role][key].as_str().map(|f| dir.join(f));
     let expected = json["error"].is_null().then(|| {
@@ -81,7 +92,11 @@ fn load(dir: &Path) -> Case {
         dir: dir.to_path_buf(),
         op: json["op"].as_str().unwrap().to_owned(),
         kwargs,
-        input: read_f32(&file("inputs", "input").unwrap()),
+        inputs: Inputs {
+            input: read_f32(&file("inputs", "input").unwrap()),
+            indices: file("inputs", "indices").map(|p| read_i64(&p)),
+            random_samples: file("inputs", "random_samples").map(|p| read_f32(&p)),
+        },
         expected,
         rtol: json["rtol"].as_f64().unwrap(),
         atol: json["atol"].as_f64().unwrap(),

@@ -4,15 +4,17 @@
 
 use std::path::{Path, PathBuf};
 
-use wgpool::call::{Call, Device, Kwargs, Outputs};
+use wgpool::call::{Call, Device, Inputs, Kwargs, Outputs};
 use wgpool::npy::{self, NpyData};
 use wgpool::{Array, Backend, Context};
 
-use crate::flags::{parse_int_list, IntList};
+use crate::flags::{
+    parse_float_list, parse_int_list, parse_size_list, FloatList, IntList, SizeList,
+};
 
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// The `torch.nn.functional` op: max_pool1d|2d|3d, avg_pool1d|2d|3d.
+    /// The `torch.nn.functional` op, e.g. max_pool2d (`wgpool run --help` lists them all).
     op: String,
     /// Input tensor, float32 .npy: (N, C, *spatial) or unbatched (C, *spatial).
     #[arg(long)]
@@ -20,6 +22,12 @@ pub struct RunArgs {
     /// Where to write the output (float32 .npy).
     #[arg(long)]
     output: PathBuf,
+    /// The int64 positions to unpool to (max_unpool1d/2d/3d).
+    #[arg(long, value_name = "PATH")]
+    indices: Option<PathBuf>,
+    /// PyTorch's `_random_samples` for fractional_max_pool2d/3d: float32 .npy (N, C, dims).
+    #[arg(long, value_name = "PATH")]
+    random_samples: Option<PathBuf>,
     /// Also write the max positions here (int64 .npy): PyTorch's `return_indices=True`.
     #[arg(long, value_name = "PATH")]
     return_indices: Option<PathBuf>,
@@ -44,6 +52,15 @@ pub struct RunArgs {
     /// Divide every window's sum by this instead (avg_pool2d/3d).
     #[arg(long, allow_hyphen_values = true)]
     divisor_override: Option<i64>,
+    /// Output size: an int or a tuple; `none` keeps that input size (e.g. 4,none).
+    #[arg(long, value_parser = parse_size_list, allow_hyphen_values = true)]
+    output_size: Option<SizeList>,
+    /// Output size as a fraction of the input size (fractional_max_pool), e.g. 0.5,0.5.
+    #[arg(long, value_parser = parse_float_list, allow_hyphen_values = true)]
+    output_ratio: Option<FloatList>,
+    /// The p of LP pooling (may be fractional, negative or inf).
+    #[arg(long, allow_hyphen_values = true)]
+    norm_type: Option<f64>,
     /// vulkan | gl | metal | dx12 | any (a GPU), or cpu (the CPU reference).
     #[arg(long, default_value = "any")]
     backend: String,
@@ -61,6 +78,9 @@ impl RunArgs {
             count_include_pad: self.count_include_pad,
             divisor_override: self.divisor_override,
             return_indices: self.return_indices.is_some(),
+            output_size: self.output_size.as_ref().map(|l| l.0.clone()),
+            output_ratio: self.output_ratio.as_ref().map(|l| l.0.clone()),
+            norm_type: self.norm_type,
         }
     }
 }
@@ -71,14 +91,18 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
         other => Some(other.parse::<Backend>()?),
     };
     let call = Call::new(&args.op, &args.kwargs()).map_err(|e| e.to_string())?;
-    let input = read_f32(&args.input)?;
+    let inputs = Inputs {
+        input: read_f32(&args.input)?,
+        indices: args.indices.as_deref().map(read_i64).transpose()?,
+        random_samples: args.random_samples.as_deref().map(read_f32).transpose()?,
+    };
     // Validate before a device is even opened: a refused call never reaches the GPU.
-    call.output_shape(&input.shape).map_err(|e| e.to_string())?;
+    call.output_shape(&inputs).map_err(|e| e.to_string())?;
     let outputs = match gpu {
-        None => call.run(&input, Device::Cpu),
+        None => call.run(&inputs, Device::Cpu),
         Some(backend) => {
             let ctx = Context::new(backend).map_err(|e| e.to_string())?;
-            call.run(&input, Device::Gpu(&ctx))
+            call.run(&inputs, Device::Gpu(&ctx))
         }
     }
     .map_err(|e| e.to_string())?;
@@ -94,6 +118,21 @@ fn read_f32(path: &Path) -> Result<Array<f32>, String> {
         }),
         other => Err(format!(
             "{}: expected a float32 array, but it holds {}",
+            path.display(),
+            other.dtype().name()
+        )),
+    }
+}
+
+fn read_i64(path: &Path) -> Result<Array<i64>, String> {
+    let array = npy::read(path).map_err(|e| e.to_string())?;
+    match array.data {
+        NpyData::I64(data) => Ok(Array {
+            shape: array.shape,
+            data,
+        }),
+        other => Err(format!(
+            "{}: indices must be int64, but the array holds {}",
             path.display(),
             other.dtype().name()
         )),
