@@ -100,7 +100,7 @@ fn run_all(backend: &str) {
     let failures: Vec<String> = cases
         .iter()
         .filter_map(|case| {
-            let got = run_case(case, backend, &out_dir).map_err(|m| Error::UnknownOp(m));
+            let got = run_case(case, backend, &out_dir).map_err(Error::UnknownOp);
             mismatch(case, &got).map(|why| format!("{} {}: {why}", case.name, case.op))
         })
         .collect();

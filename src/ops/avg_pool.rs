@@ -135,6 +135,24 @@ impl<const R: usize> AvgPool<R> {
         }
         // PyTorch divides the f32 sum by the int64 divisor converted to f32.
         let divisor = self.divisor_override.unwrap_or(1) as f32;
+        // The shader multiplies the per-dim window sizes of the count_include_pad divisor in
+        // i32. A 2d kernel far bigger than its input (valid with padding) can pass i32::MAX,
+        // which would wrap: refuse rather than divide by a wrapped product.
+        if self.count_include_pad && self.divisor_override.is_none() {
+            let w = &plan.window;
+            let largest = (0..3)
+                .map(|a| w.kernel[a].min(w.input[a] + 2 * w.padding[a]))
+                .try_fold(1u64, |n, size| n.checked_mul(size))
+                .unwrap_or(u64::MAX);
+            let limit = i32::MAX as u64;
+            if largest > limit {
+                return Err(Error::TooLarge {
+                    what: format!("{}: the count_include_pad divisor", Self::NAME),
+                    needed: largest,
+                    limit,
+                });
+            }
+        }
         let params = gpu_params(Self::NAME, &plan, flags, divisor)?;
         ctx.record(
             encoder,

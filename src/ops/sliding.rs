@@ -28,13 +28,13 @@ impl<const R: usize> SlidingArgs<R> {
         require_i32(op, "dilation", &self.dilation)?;
         let planes = Planes::split(op, shape, R)?;
 
-        for a in 0..R {
-            let (k, s, p, d) = (
-                self.kernel_size[a],
-                stride[a],
-                self.padding[a],
-                self.dilation[a],
-            );
+        for (((&k, &s), &p), &d) in self
+            .kernel_size
+            .iter()
+            .zip(&stride)
+            .zip(&self.padding)
+            .zip(&self.dilation)
+        {
             if s == 0 {
                 return Err(Error::argument(
                     op,

@@ -23,7 +23,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run one `torch.nn.functional` pooling op on a .npy file and write the result as .npy.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// List the adapters wgpool can use, with their backend, driver and limits.
     Info,
 }

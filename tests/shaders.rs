@@ -1,0 +1,664 @@
+//! Tier 1 shader checks: no GPU, milliseconds. Every [`Kernel`] in [`Kernel::ALL`] is parsed
+//! and validated by naga with the capabilities every WebGPU backend has, its
+//! `WORKGROUP_SIZE` override is resolved and its entry point translated to SPIR-V, MSL, HLSL
+//! and GLSL, and its uniform layout and bindings are compared with what the host declares.
+
+use std::collections::BTreeSet;
+use std::mem::{offset_of, size_of};
+use std::path::{Path, PathBuf};
+
+use naga::back::PipelineConstants;
+use naga::valid::{Capabilities, GlobalUse, ModuleInfo, ValidationFlags, Validator};
+use naga::{
+    AddressSpace, Expression, Literal, Module, Scalar, ShaderStage, StorageAccess, TypeInner,
+};
+use wgpool::pipelines::{
+    Kernel, WindowParams, COMMON_WGSL, FLAG_COUNT_INCLUDE_PAD, FLAG_DIVISOR_OVERRIDE,
+};
+
+/// The workgroup sizes the override is resolved to before translation.
+const WORKGROUP_SIZES: [u32; 2] = [64, 256];
+
+/// The name of the pipeline-overridable constant the host sets.
+const WORKGROUP_SIZE: &str = "WORKGROUP_SIZE";
+
+/// Every kernel, refusing an empty list so that no loop below can pass vacuously.
+fn kernels() -> &'static [Kernel] {
+    assert!(!Kernel::ALL.is_empty(), "Kernel::ALL is empty");
+    &Kernel::ALL
+}
+
+/// Parses `source` (the WGSL of `what`), panicking with naga's rendered diagnostic.
+fn parse(what: &str, source: &str) -> Module {
+    naga::front::wgsl::parse_str(source)
+        .unwrap_or_else(|e| panic!("{what}: WGSL parse error:\n{}", e.emit_to_string(source)))
+}
+
+/// Validates `module` with the default capabilities, i.e. what every WebGPU backend supports.
+fn validate(what: &str, source: &str, module: &Module) -> ModuleInfo {
+    Validator::new(ValidationFlags::all(), Capabilities::default())
+        .validate(module)
+        .unwrap_or_else(|e| {
+            panic!(
+                "{what}: naga validation error:\n{}",
+                e.emit_to_string(source)
+            )
+        })
+}
+
+/// Parses and validates `kernel.source()`.
+fn compile(kernel: Kernel) -> (String, Module, ModuleInfo) {
+    let source = kernel.source();
+    let what = format!("{kernel:?}");
+    let module = parse(&what, &source);
+    let info = validate(&what, &source, &module);
+    (source, module, info)
+}
+
+/// The module of `kernel` with `WORKGROUP_SIZE = size`, reduced to the kernel's entry point
+/// and revalidated, as a backend receives it.
+fn resolve(kernel: Kernel, size: u32) -> (Module, ModuleInfo) {
+    let (_, module, info) = compile(kernel);
+    let mut constants = PipelineConstants::default();
+    constants.insert(WORKGROUP_SIZE.to_string(), f64::from(size));
+    let (module, info) = naga::back::pipeline_constants::process_overrides(
+        &module,
+        &info,
+        Some((ShaderStage::Compute, kernel.entry_point())),
+        &constants,
+    )
+    .unwrap_or_else(|e| {
+        panic!("{kernel:?}: resolving {WORKGROUP_SIZE} = {size} failed: {e} ({e:?})")
+    });
+    (module.into_owned(), info.into_owned())
+}
+
+/// Runs `check` on the resolved module of every kernel at every workgroup size.
+fn for_each_resolved(mut check: impl FnMut(Kernel, u32, &Module, &ModuleInfo)) {
+    for &kernel in kernels() {
+        for size in WORKGROUP_SIZES {
+            let (module, info) = resolve(kernel, size);
+            check(kernel, size, &module, &info);
+        }
+    }
+}
+
+/// The index of `kernel`'s compute entry point in `module`.
+fn entry_point_index(kernel: Kernel, module: &Module) -> usize {
+    let name = kernel.entry_point();
+    let found: Vec<usize> = module
+        .entry_points
+        .iter()
+        .enumerate()
+        .filter(|(_, ep)| ep.name == name)
+        .map(|(i, _)| i)
+        .collect();
+    let all: Vec<&str> = module
+        .entry_points
+        .iter()
+        .map(|ep| ep.name.as_str())
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "{kernel:?}: expected exactly one entry point named `{name}`, module has {all:?}"
+    );
+    let ep = &module.entry_points[found[0]];
+    assert_eq!(
+        ep.stage,
+        ShaderStage::Compute,
+        "{kernel:?}: entry point `{name}` is not @compute"
+    );
+    found[0]
+}
+
+fn shaders_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders")
+}
+
+fn read_shader(name: &str) -> String {
+    let path = shaders_dir().join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+/// The names of `shaders/*.wgsl` other than `common.wgsl`.
+fn op_shader_files() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(shaders_dir())
+        .expect("reading shaders/")
+        .map(|entry| entry.expect("reading shaders/").file_name())
+        .map(|name| name.into_string().expect("non-UTF-8 file name in shaders/"))
+        .filter(|name| name.ends_with(".wgsl") && name != "common.wgsl")
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "no op shaders found in shaders/");
+    names
+}
+
+#[test]
+fn kernel_list_is_nonempty_and_distinct() {
+    let kernels = kernels();
+    let distinct = |f: fn(Kernel) -> &'static str, what: &str| {
+        let names: BTreeSet<&str> = kernels.iter().map(|&k| f(k)).collect();
+        assert_eq!(
+            names.len(),
+            kernels.len(),
+            "Kernel::ALL has duplicate {what}s: {:?}",
+            kernels.iter().map(|&k| f(k)).collect::<Vec<_>>()
+        );
+    };
+    distinct(Kernel::entry_point, "entry point");
+    distinct(Kernel::label, "label");
+    let set: BTreeSet<String> = kernels.iter().map(|k| format!("{k:?}")).collect();
+    assert_eq!(set.len(), kernels.len(), "Kernel::ALL lists a kernel twice");
+}
+
+#[test]
+fn every_kernel_parses() {
+    for &kernel in kernels() {
+        let source = kernel.source();
+        let module = parse(&format!("{kernel:?}"), &source);
+        assert!(
+            !module.entry_points.is_empty(),
+            "{kernel:?}: the module has no entry points"
+        );
+    }
+}
+
+#[test]
+fn every_kernel_validates_with_default_capabilities() {
+    for &kernel in kernels() {
+        let (_, module, info) = compile(kernel);
+        let index = entry_point_index(kernel, &module);
+        assert!(
+            info.get_entry_point(index)
+                .available_stages
+                .contains(naga::valid::ShaderStages::COMPUTE),
+            "{kernel:?}: `{}` is not available in the compute stage",
+            kernel.entry_point()
+        );
+    }
+}
+
+#[test]
+fn every_shader_file_validates_with_only_common_prepended() {
+    // The constant the host prepends is the file on disk.
+    assert_eq!(
+        COMMON_WGSL,
+        read_shader("common.wgsl"),
+        "COMMON_WGSL differs from shaders/common.wgsl"
+    );
+    for &kernel in kernels() {
+        let file = kernel.shader_file();
+        let source = format!("{COMMON_WGSL}\n{file}");
+        assert_eq!(
+            source,
+            kernel.source(),
+            "{kernel:?}: source() is not COMMON_WGSL + \"\\n\" + shader_file()"
+        );
+        assert!(
+            op_shader_files()
+                .iter()
+                .any(|name| read_shader(name) == file),
+            "{kernel:?}: shader_file() is none of the files in shaders/"
+        );
+        let what = format!("{kernel:?} (common.wgsl + its own file only)");
+        let module = parse(&what, &source);
+        validate(&what, &source, &module);
+    }
+    // No file in shaders/ escapes these checks by belonging to no kernel.
+    for name in op_shader_files() {
+        let text = read_shader(&name);
+        assert!(
+            kernels().iter().any(|k| k.shader_file() == text),
+            "shaders/{name} is the shader_file() of no kernel in Kernel::ALL"
+        );
+    }
+}
+
+#[test]
+fn workgroup_size_override_resolves() {
+    for_each_resolved(|kernel, size, module, _| {
+        // naga 30 keeps the `overrides` arena (its docs say otherwise), but no expression may
+        // still read one.
+        let unresolved = module
+            .global_expressions
+            .iter()
+            .filter(|(_, e)| matches!(e, Expression::Override(_)))
+            .count();
+        assert_eq!(
+            unresolved, 0,
+            "{kernel:?} at {size}: override expressions left after process_overrides"
+        );
+        let index = entry_point_index(kernel, module);
+        assert_eq!(
+            module.entry_points.len(),
+            1,
+            "{kernel:?} at {size}: process_overrides kept other entry points"
+        );
+        let ep = &module.entry_points[index];
+        assert_eq!(
+            ep.workgroup_size,
+            [size, 1, 1],
+            "{kernel:?}: @workgroup_size after resolving {WORKGROUP_SIZE} = {size}"
+        );
+        assert!(
+            ep.workgroup_size_overrides.is_none(),
+            "{kernel:?} at {size}: workgroup size still refers to an override"
+        );
+    });
+}
+
+/// The string literal operand starting at `words[0]`, as SPIR-V packs it.
+fn spirv_string(words: &[u32]) -> String {
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+#[test]
+fn translates_to_spirv() {
+    const MAGIC: u32 = 0x0723_0203;
+    const OP_ENTRY_POINT: u32 = 15;
+    const OP_EXECUTION_MODE: u32 = 16;
+    const GL_COMPUTE: u32 = 5;
+    const LOCAL_SIZE: u32 = 17;
+    for_each_resolved(|kernel, size, module, info| {
+        let name = kernel.entry_point();
+        let pipeline = naga::back::spv::PipelineOptions {
+            shader_stage: ShaderStage::Compute,
+            entry_point: name.to_string(),
+        };
+        let options = naga::back::spv::Options::default();
+        let words = naga::back::spv::write_vec(module, info, &options, Some(&pipeline))
+            .unwrap_or_else(|e| panic!("{kernel:?} at {size}: SPIR-V backend: {e} ({e:?})"));
+        assert!(words.len() > 5, "{kernel:?} at {size}: empty SPIR-V");
+        assert_eq!(words[0], MAGIC, "{kernel:?} at {size}: SPIR-V magic");
+
+        // Walk the instructions: one GLCompute OpEntryPoint named after the kernel, whose
+        // LocalSize execution mode is the resolved override.
+        let mut entry_points = Vec::new();
+        let mut local_sizes = Vec::new();
+        let mut at = 5;
+        while at < words.len() {
+            let count = (words[at] >> 16) as usize;
+            let opcode = words[at] & 0xffff;
+            assert!(
+                count > 0 && at + count <= words.len(),
+                "{kernel:?} at {size}: malformed SPIR-V instruction at word {at}"
+            );
+            let operands = &words[at + 1..at + count];
+            match opcode {
+                OP_ENTRY_POINT => {
+                    entry_points.push((operands[0], operands[1], spirv_string(&operands[2..])))
+                }
+                OP_EXECUTION_MODE if operands[1] == LOCAL_SIZE => {
+                    local_sizes.push((operands[0], operands[2..5].to_vec()))
+                }
+                _ => {}
+            }
+            at += count;
+        }
+        assert_eq!(
+            entry_points.len(),
+            1,
+            "{kernel:?} at {size}: SPIR-V entry points {entry_points:?}"
+        );
+        let (model, id, spv_name) = &entry_points[0];
+        assert_eq!(*model, GL_COMPUTE, "{kernel:?} at {size}: execution model");
+        assert_eq!(
+            spv_name, name,
+            "{kernel:?} at {size}: SPIR-V entry point name"
+        );
+        assert_eq!(
+            local_sizes,
+            [(*id, vec![size, 1, 1])],
+            "{kernel:?} at {size}: SPIR-V LocalSize"
+        );
+    });
+}
+
+#[test]
+fn translates_to_msl() {
+    for_each_resolved(|kernel, size, module, info| {
+        let name = kernel.entry_point();
+        let options = naga::back::msl::Options {
+            lang_version: (2, 0),
+            ..Default::default()
+        };
+        let pipeline = naga::back::msl::PipelineOptions {
+            entry_point: Some((ShaderStage::Compute, name.to_string())),
+            ..Default::default()
+        };
+        let (msl, translation) = naga::back::msl::write_string(module, info, &options, &pipeline)
+            .unwrap_or_else(|e| panic!("{kernel:?} at {size}: MSL backend: {e} ({e:?})"));
+        assert!(!msl.trim().is_empty(), "{kernel:?} at {size}: empty MSL");
+        assert!(
+            msl.contains(&format!("kernel void {name}(")),
+            "{kernel:?} at {size}: MSL has no `kernel void {name}(`:\n{msl}"
+        );
+        let names: Vec<_> = translation.entry_point_names.iter().collect();
+        assert!(
+            matches!(names[..], [Ok(n)] if n == name),
+            "{kernel:?} at {size}: MSL entry point names {names:?}"
+        );
+    });
+}
+
+#[test]
+fn translates_to_hlsl() {
+    use naga::back::hlsl::{Options, PipelineOptions, ShaderModel, Writer};
+    for_each_resolved(|kernel, size, module, info| {
+        let name = kernel.entry_point();
+        for shader_model in [ShaderModel::V5_1, ShaderModel::V6_0] {
+            let options = Options {
+                shader_model,
+                ..Default::default()
+            };
+            let pipeline = PipelineOptions {
+                entry_point: Some((ShaderStage::Compute, name.to_string())),
+            };
+            let mut hlsl = String::new();
+            let reflection = Writer::new(&mut hlsl, &options, &pipeline)
+                .write(module, info, None)
+                .unwrap_or_else(|e| {
+                    panic!("{kernel:?} at {size}: HLSL {shader_model:?} backend: {e} ({e:?})")
+                });
+            assert!(
+                !hlsl.trim().is_empty(),
+                "{kernel:?} at {size}: empty HLSL {shader_model:?}"
+            );
+            assert!(
+                hlsl.contains(&format!("[numthreads({size}, 1, 1)]")),
+                "{kernel:?} at {size}: HLSL {shader_model:?} lacks [numthreads({size}, 1, 1)]:\n{hlsl}"
+            );
+            assert!(
+                hlsl.contains(&format!("void {name}(")),
+                "{kernel:?} at {size}: HLSL {shader_model:?} has no `void {name}(`:\n{hlsl}"
+            );
+            let names: Vec<_> = reflection.entry_point_names.iter().collect();
+            assert!(
+                matches!(names[..], [Ok(n)] if n == name),
+                "{kernel:?} at {size}: HLSL {shader_model:?} entry point names {names:?}"
+            );
+        }
+    });
+}
+
+#[test]
+fn translates_to_glsl() {
+    use naga::back::glsl::{Options, PipelineOptions, Version, Writer};
+    for_each_resolved(|kernel, size, module, info| {
+        let name = kernel.entry_point();
+        let options = Options {
+            version: Version::Embedded {
+                version: 310,
+                is_webgl: false,
+            },
+            ..Default::default()
+        };
+        let pipeline = PipelineOptions {
+            shader_stage: ShaderStage::Compute,
+            entry_point: name.to_string(),
+            multiview: None,
+        };
+        let mut glsl = String::new();
+        Writer::new(
+            &mut glsl,
+            module,
+            info,
+            &options,
+            &pipeline,
+            naga::proc::BoundsCheckPolicies::default(),
+        )
+        .and_then(|mut writer| writer.write())
+        .unwrap_or_else(|e| panic!("{kernel:?} at {size}: GLSL ES 310 backend: {e} ({e:?})"));
+        assert!(
+            glsl.starts_with("#version 310 es"),
+            "{kernel:?} at {size}: GLSL header:\n{glsl}"
+        );
+        // GLSL renames the entry point to `main`.
+        assert!(
+            glsl.contains("void main()"),
+            "{kernel:?} at {size}: GLSL has no `void main()`:\n{glsl}"
+        );
+        let layout =
+            format!("layout(local_size_x = {size}, local_size_y = 1, local_size_z = 1) in;");
+        assert!(
+            glsl.contains(&layout),
+            "{kernel:?} at {size}: GLSL lacks `{layout}`:\n{glsl}"
+        );
+    });
+}
+
+/// One expected `Params` member: its WGSL name, byte offset on the Rust side and scalar type.
+type Member = (&'static str, usize, Scalar);
+
+/// The `Params` members the Rust struct implies, in order. Each field's Rust type is pinned by
+/// a typed accessor, so changing a field's type without updating this list fails to compile.
+fn window_params_members() -> Vec<Member> {
+    let mut members = Vec::new();
+    macro_rules! scalar {
+        ($field:ident: $ty:ty => $name:literal, $scalar:expr) => {{
+            let _: fn(&WindowParams) -> &$ty = |p| &p.$field;
+            members.push(($name, offset_of!(WindowParams, $field), $scalar));
+        }};
+    }
+    macro_rules! array {
+        ($field:ident => $($name:literal),+) => {{
+            const NAMES: &[&str] = &[$($name),+];
+            let _: fn(&WindowParams) -> &[u32; NAMES.len()] = |p| &p.$field;
+            for (i, &name) in NAMES.iter().enumerate() {
+                let at = offset_of!(WindowParams, $field) + i * size_of::<u32>();
+                members.push((name, at, Scalar::U32));
+            }
+        }};
+    }
+    scalar!(total: u32 => "total", Scalar::U32);
+    array!(input => "in_d", "in_h", "in_w");
+    array!(output => "out_d", "out_h", "out_w");
+    array!(kernel => "k_d", "k_h", "k_w");
+    array!(stride => "s_d", "s_h", "s_w");
+    array!(padding => "p_d", "p_h", "p_w");
+    array!(dilation => "dil_d", "dil_h", "dil_w");
+    scalar!(flags: u32 => "flags", Scalar::U32);
+    scalar!(divisor: f32 => "divisor", Scalar::F32);
+    scalar!(norm_type: f32 => "norm_type", Scalar::F32);
+    array!(_pad => "_pad0", "_pad1");
+    // Every Rust field is listed above: they add up to the struct with no gap.
+    assert_eq!(
+        members.len() * size_of::<u32>(),
+        size_of::<WindowParams>(),
+        "WindowParams has fields this test does not list"
+    );
+    // This destructuring stops compiling when a field is added or removed.
+    let WindowParams {
+        total: _,
+        input: _,
+        output: _,
+        kernel: _,
+        stride: _,
+        padding: _,
+        dilation: _,
+        flags: _,
+        divisor: _,
+        norm_type: _,
+        _pad: _,
+    } = WindowParams::default();
+    members
+}
+
+#[test]
+fn params_layout_matches_window_params() {
+    let expected = window_params_members();
+    for &kernel in kernels() {
+        let (_, module, _) = compile(kernel);
+        let found: Vec<_> = module
+            .types
+            .iter()
+            .filter(|(_, ty)| ty.name.as_deref() == Some("Params"))
+            .collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "{kernel:?}: expected one WGSL struct `Params`"
+        );
+        let TypeInner::Struct { members, span } = &found[0].1.inner else {
+            panic!(
+                "{kernel:?}: `Params` is not a struct: {:?}",
+                found[0].1.inner
+            );
+        };
+        let actual: Vec<(String, usize, Option<Scalar>)> = members
+            .iter()
+            .map(|m| {
+                let scalar = match module.types[m.ty].inner {
+                    TypeInner::Scalar(s) => Some(s),
+                    _ => None,
+                };
+                (
+                    m.name.clone().unwrap_or_default(),
+                    m.offset as usize,
+                    scalar,
+                )
+            })
+            .collect();
+        for (i, (want, got)) in expected.iter().zip(&actual).enumerate() {
+            assert_eq!(
+                (want.0, want.1, Some(want.2)),
+                (got.0.as_str(), got.1, got.2),
+                "{kernel:?}: Params member {i} (name, offset, type): WindowParams vs WGSL"
+            );
+        }
+        assert_eq!(
+            expected.len(),
+            actual.len(),
+            "{kernel:?}: WindowParams implies {} Params members, WGSL has {}",
+            expected.len(),
+            actual.len()
+        );
+        assert_eq!(
+            *span as usize,
+            size_of::<WindowParams>(),
+            "{kernel:?}: WGSL Params size vs size_of::<WindowParams>()"
+        );
+    }
+}
+
+#[test]
+fn flag_constants_match_rust() {
+    for &kernel in kernels() {
+        let (_, module, _) = compile(kernel);
+        for (name, value) in [
+            ("FLAG_COUNT_INCLUDE_PAD", FLAG_COUNT_INCLUDE_PAD),
+            ("FLAG_DIVISOR_OVERRIDE", FLAG_DIVISOR_OVERRIDE),
+        ] {
+            let constant = module
+                .constants
+                .iter()
+                .map(|(_, c)| c)
+                .find(|c| c.name.as_deref() == Some(name))
+                .unwrap_or_else(|| panic!("{kernel:?}: WGSL has no const {name}"));
+            let init = &module.global_expressions[constant.init];
+            assert!(
+                matches!(init, Expression::Literal(Literal::U32(v)) if *v == value),
+                "{kernel:?}: WGSL const {name} = {init:?}, Rust has {value}u"
+            );
+        }
+    }
+}
+
+#[test]
+fn entry_points_use_exactly_the_host_bindings() {
+    for &kernel in kernels() {
+        let (_, module, info) = compile(kernel);
+        let index = entry_point_index(kernel, &module);
+        let ep = &module.entry_points[index];
+        let name = &ep.name;
+
+        // @workgroup_size(WORKGROUP_SIZE): x from the override, y and z 1.
+        let overrides = ep.workgroup_size_overrides.unwrap_or_else(|| {
+            panic!(
+                "{kernel:?}: @workgroup_size of `{name}` is {:?}, not the {WORKGROUP_SIZE} override",
+                ep.workgroup_size
+            )
+        });
+        let x = overrides[0]
+            .unwrap_or_else(|| panic!("{kernel:?}: `{name}`'s workgroup x size is no override"));
+        match module.global_expressions[x] {
+            Expression::Override(h) => assert_eq!(
+                module.overrides[h].name.as_deref(),
+                Some(WORKGROUP_SIZE),
+                "{kernel:?}: `{name}`'s workgroup x size comes from another override"
+            ),
+            ref other => {
+                panic!("{kernel:?}: `{name}`'s workgroup x size is {other:?}, not {WORKGROUP_SIZE}")
+            }
+        }
+        assert!(
+            overrides[1].is_none() && overrides[2].is_none() && ep.workgroup_size[1..] == [1, 1],
+            "{kernel:?}: `{name}`'s workgroup y/z must be 1: {:?} {overrides:?}",
+            ep.workgroup_size
+        );
+
+        // The globals the entry point (and everything it calls) touches.
+        let ep_info = info.get_entry_point(index);
+        let storage = kernel.storage_bindings();
+        let mut used = BTreeSet::new();
+        for (handle, var) in module.global_variables.iter() {
+            if ep_info[handle] == GlobalUse::empty() {
+                continue;
+            }
+            let var_name = var.name.as_deref().unwrap_or("<unnamed>");
+            let what = format!("{kernel:?}: `{name}` uses `{var_name}`");
+            let binding = match var.space {
+                AddressSpace::Function | AddressSpace::Private | AddressSpace::WorkGroup => {
+                    continue;
+                }
+                _ => var
+                    .binding
+                    .as_ref()
+                    .unwrap_or_else(|| panic!("{what} without a binding")),
+            };
+            assert_eq!(binding.group, 0, "{what}: bind group");
+            assert!(
+                used.insert(binding.binding),
+                "{what}: binding {} is used twice",
+                binding.binding
+            );
+            match var.space {
+                AddressSpace::Uniform => {
+                    assert_eq!(binding.binding, 0, "{what}: the uniform is binding 0");
+                    assert_eq!(
+                        module.types[var.ty].name.as_deref(),
+                        Some("Params"),
+                        "{what}: the uniform's type is not Params"
+                    );
+                }
+                AddressSpace::Storage { access } => {
+                    let slot = binding.binding as usize;
+                    assert!(
+                        (1..=storage.len()).contains(&slot),
+                        "{what} at binding {slot}; the host declares storage bindings 1..={}",
+                        storage.len()
+                    );
+                    let read_only = storage[slot - 1];
+                    let expected = if read_only {
+                        StorageAccess::LOAD
+                    } else {
+                        StorageAccess::LOAD | StorageAccess::STORE
+                    };
+                    assert_eq!(
+                        access, expected,
+                        "{what} at binding {slot}: the host declares it read_only = {read_only}"
+                    );
+                }
+                ref space => panic!("{what} in {space:?}: the host declares only buffers"),
+            }
+        }
+        let declared: BTreeSet<u32> = (0..=storage.len() as u32).collect();
+        assert_eq!(
+            used, declared,
+            "{kernel:?}: bindings `{name}` uses vs bindings the host declares"
+        );
+    }
+}
