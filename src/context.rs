@@ -141,9 +141,15 @@ impl Context {
                     .unwrap_or_default()
             ))
         })?;
+        // Features some paths use when present (timing, f16 storage, subgroups); never required.
+        let wanted = wgpu::Features::TIMESTAMP_QUERY
+            | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS
+            | wgpu::Features::SHADER_F16
+            | wgpu::Features::SUBGROUP;
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("wgpool.device"),
+                required_features: adapter.features() & wanted,
                 required_limits: adapter.limits(),
                 ..Default::default()
             })

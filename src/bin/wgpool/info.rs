@@ -37,6 +37,10 @@ pub fn info() -> Result<(), String> {
         let interesting = [
             ("shader-f16", wgpu::Features::SHADER_F16),
             ("timestamp-query", wgpu::Features::TIMESTAMP_QUERY),
+            (
+                "timestamp-query-inside-encoders",
+                wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS,
+            ),
             ("subgroup", wgpu::Features::SUBGROUP),
         ];
         let present: Vec<&str> = interesting
