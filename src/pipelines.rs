@@ -17,11 +17,18 @@ pub enum Kernel {
     MaxPoolWithIndices,
     /// Average pooling.
     AvgPool,
+    /// A plain copy, the benchmark's bandwidth yardstick.
+    Copy,
 }
 
 impl Kernel {
     /// Every kernel, for tests that compile them all.
-    pub const ALL: [Kernel; 3] = [Kernel::MaxPool, Kernel::MaxPoolWithIndices, Kernel::AvgPool];
+    pub const ALL: [Kernel; 4] = [
+        Kernel::MaxPool,
+        Kernel::MaxPoolWithIndices,
+        Kernel::AvgPool,
+        Kernel::Copy,
+    ];
 
     /// The op's own shader file (without `common.wgsl`).
     pub fn shader_file(self) -> &'static str {
@@ -30,6 +37,7 @@ impl Kernel {
                 include_str!("../shaders/max_pool.wgsl")
             }
             Kernel::AvgPool => include_str!("../shaders/avg_pool.wgsl"),
+            Kernel::Copy => include_str!("../shaders/copy.wgsl"),
         }
     }
 
@@ -44,13 +52,14 @@ impl Kernel {
             Kernel::MaxPool => "max_pool",
             Kernel::MaxPoolWithIndices => "max_pool_with_indices",
             Kernel::AvgPool => "avg_pool",
+            Kernel::Copy => "copy",
         }
     }
 
     /// The storage bindings after the uniform at binding 0, in binding order: `true` = read-only.
     pub fn storage_bindings(self) -> &'static [bool] {
         match self {
-            Kernel::MaxPool | Kernel::AvgPool => &[true, false],
+            Kernel::MaxPool | Kernel::AvgPool | Kernel::Copy => &[true, false],
             Kernel::MaxPoolWithIndices => &[true, false, false],
         }
     }
@@ -61,6 +70,7 @@ impl Kernel {
             Kernel::MaxPool => "wgpool.max_pool",
             Kernel::MaxPoolWithIndices => "wgpool.max_pool_with_indices",
             Kernel::AvgPool => "wgpool.avg_pool",
+            Kernel::Copy => "wgpool.copy",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The pooling layers: options structs (`torch.nn`-style), validation, and GPU recording.
 
 pub mod avg_pool;
+pub mod copy;
 pub mod max_pool;
 pub(crate) mod sliding;
 
