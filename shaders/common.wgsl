@@ -16,7 +16,10 @@ struct Params {
     flags: u32,          // FLAG_* bits
     divisor: f32,        // avg pooling's divisor_override, when FLAG_DIVISOR_OVERRIDE is set
     norm_type: f32,      // LP pooling's p
-    _pad0: u32, _pad1: u32,
+    // Magic multipliers for dividing by out_w, out_h and out_d (see `divide`).
+    div_w_m: u32, div_w_l: u32,
+    div_h_m: u32, div_h_l: u32,
+    div_d_m: u32, div_d_l: u32,
 }
 
 const FLAG_COUNT_INCLUDE_PAD: u32 = 1u;
@@ -36,14 +39,33 @@ fn invocation_index(gid: vec3<u32>, workgroups: vec3<u32>) -> u32 {
     return gid.x + gid.y * workgroups.x * WORKGROUP_SIZE;
 }
 
+// High 32 bits of the 64-bit product a * b.
+fn mul_hi(a: u32, b: u32) -> u32 {
+    let a_lo = a & 0xffffu;
+    let a_hi = a >> 16u;
+    let b_lo = b & 0xffffu;
+    let b_hi = b >> 16u;
+    let lo_lo = a_lo * b_lo;
+    let hi_lo = a_hi * b_lo;
+    let lo_hi = a_lo * b_hi;
+    let middle = (lo_lo >> 16u) + (hi_lo & 0xffffu) + (lo_hi & 0xffffu);
+    return a_hi * b_hi + (hi_lo >> 16u) + (lo_hi >> 16u) + (middle >> 16u);
+}
+
+// floor(n / d) for n < 2^31, with (m, l) from the host's `DivMagic::new(d)`. Runtime divisors
+// compile to slow division loops on many GPUs and on lavapipe; this is a few multiplies.
+fn divide(n: u32, m: u32, l: u32) -> u32 {
+    return mul_hi(n << 1u, m) >> l;
+}
+
 // Output coordinate (plane, d, h, w) of output element `i`.
 fn output_coord(i: u32) -> vec4<u32> {
-    let w = i % params.out_w;
-    let rest_h = i / params.out_w;
-    let h = rest_h % params.out_h;
-    let rest_d = rest_h / params.out_h;
-    let d = rest_d % params.out_d;
-    return vec4<u32>(rest_d / params.out_d, d, h, w);
+    let rest_h = divide(i, params.div_w_m, params.div_w_l);
+    let w = i - rest_h * params.out_w;
+    let rest_d = divide(rest_h, params.div_h_m, params.div_h_l);
+    let h = rest_h - rest_d * params.out_h;
+    let plane = divide(rest_d, params.div_d_m, params.div_d_l);
+    return vec4<u32>(plane, rest_d - plane * params.out_d, h, w);
 }
 
 // Row-major offset of (d, h, w) inside one input plane (PyTorch's index encoding).

@@ -104,8 +104,38 @@ pub struct WindowParams {
     pub divisor: f32,
     /// LP pooling's `norm_type` (p).
     pub norm_type: f32,
-    /// Pads the block to a multiple of 16 bytes.
-    pub _pad: [u32; 2],
+    /// Division by `output[2]` (W) as a multiply, for `output_coord`.
+    pub div_w: DivMagic,
+    /// Division by `output[1]` (H).
+    pub div_h: DivMagic,
+    /// Division by `output[0]` (D).
+    pub div_d: DivMagic,
+}
+
+/// `floor(n / d)` for every `n < 2^31` as `mul_hi(2n, m) >> l` (Granlund and Montgomery's
+/// invariant division), which the shaders use instead of a runtime division.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct DivMagic {
+    /// The multiplier, `ceil(2^(31 + l) / d)`.
+    pub m: u32,
+    /// `ceil(log2(d))`.
+    pub l: u32,
+}
+
+impl DivMagic {
+    /// The pair for divisor `d` (0 is treated as 1: such dims have no elements to index).
+    pub fn new(d: u32) -> Self {
+        let d = u64::from(d.max(1));
+        let l = 64 - (d - 1).leading_zeros();
+        let m = ((1u64 << (31 + l)) + d - 1) / d;
+        DivMagic { m: m as u32, l }
+    }
+
+    /// What the shader computes: `floor(n / d)` for `n < 2^31`.
+    pub fn divide(self, n: u32) -> u32 {
+        ((u64::from(n << 1) * u64::from(self.m)) >> (32 + self.l)) as u32
+    }
 }
 
 impl WindowParams {
@@ -121,7 +151,47 @@ impl WindowParams {
             stride: narrow(window.stride),
             padding: narrow(window.padding),
             dilation: narrow(window.dilation),
+            div_w: DivMagic::new(window.output[2] as u32),
+            div_h: DivMagic::new(window.output[1] as u32),
+            div_d: DivMagic::new(window.output[0] as u32),
             ..Default::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DivMagic;
+
+    #[test]
+    fn magic_division_is_exact_below_two_to_the_31() {
+        let mut divisors: Vec<u32> = (1..=1000).collect();
+        divisors.extend([
+            3136,
+            12544,
+            65535,
+            65536,
+            1 << 20,
+            (1 << 30) + 1,
+            i32::MAX as u32,
+        ]);
+        let mut state = 0x9e3779b97f4a7c15u64;
+        for d in divisors {
+            let magic = DivMagic::new(d);
+            let edges = [0, 1, d - 1, d, d + 1, i32::MAX as u32 - 1, i32::MAX as u32];
+            let random = (0..200).map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 33) as u32
+            });
+            for n in edges
+                .into_iter()
+                .chain(random)
+                .filter(|&n| n <= i32::MAX as u32)
+            {
+                assert_eq!(magic.divide(n), n / d, "{n} / {d}");
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ use naga::{
     AddressSpace, Expression, Literal, Module, Scalar, ShaderStage, StorageAccess, TypeInner,
 };
 use wgpool::pipelines::{
-    Kernel, WindowParams, COMMON_WGSL, FLAG_COUNT_INCLUDE_PAD, FLAG_DIVISOR_OVERRIDE,
+    DivMagic, Kernel, WindowParams, COMMON_WGSL, FLAG_COUNT_INCLUDE_PAD, FLAG_DIVISOR_OVERRIDE,
 };
 
 /// The workgroup sizes the override is resolved to before translation.
@@ -453,6 +453,14 @@ fn window_params_members() -> Vec<Member> {
             }
         }};
     }
+    macro_rules! magic {
+        ($field:ident => $m:literal, $l:literal) => {{
+            let _: fn(&WindowParams) -> &DivMagic = |p| &p.$field;
+            let at = offset_of!(WindowParams, $field);
+            members.push(($m, at + offset_of!(DivMagic, m), Scalar::U32));
+            members.push(($l, at + offset_of!(DivMagic, l), Scalar::U32));
+        }};
+    }
     scalar!(total: u32 => "total", Scalar::U32);
     array!(input => "in_d", "in_h", "in_w");
     array!(output => "out_d", "out_h", "out_w");
@@ -463,7 +471,9 @@ fn window_params_members() -> Vec<Member> {
     scalar!(flags: u32 => "flags", Scalar::U32);
     scalar!(divisor: f32 => "divisor", Scalar::F32);
     scalar!(norm_type: f32 => "norm_type", Scalar::F32);
-    array!(_pad => "_pad0", "_pad1");
+    magic!(div_w => "div_w_m", "div_w_l");
+    magic!(div_h => "div_h_m", "div_h_l");
+    magic!(div_d => "div_d_m", "div_d_l");
     // Every Rust field is listed above: they add up to the struct with no gap.
     assert_eq!(
         members.len() * size_of::<u32>(),
@@ -482,7 +492,9 @@ fn window_params_members() -> Vec<Member> {
         flags: _,
         divisor: _,
         norm_type: _,
-        _pad: _,
+        div_w: _,
+        div_h: _,
+        div_d: _,
     } = WindowParams::default();
     members
 }
