@@ -128,7 +128,7 @@ impl DivMagic {
     pub fn new(d: u32) -> Self {
         let d = u64::from(d.max(1));
         let l = 64 - (d - 1).leading_zeros();
-        let m = ((1u64 << (31 + l)) + d - 1) / d;
+        let m = (1u64 << (31 + l)).div_ceil(d);
         DivMagic { m: m as u32, l }
     }
 
