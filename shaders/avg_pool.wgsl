@@ -4,18 +4,19 @@
 @group(0) @binding(1) var<storage, read> input: array<f32>;
 @group(0) @binding(2) var<storage, read_write> output: array<f32>;
 
-// One window along one dim: the box clipped to the input, and the size PyTorch counts when
-// padding is included (clipped to the padded extent, so ceil-mode overhang is not counted).
+// One window along one dim: its start, the number of input cells it covers, and the size
+// PyTorch counts when padding is included (clipped to the padded extent, so ceil-mode
+// overhang is not counted).
 struct Span {
-    first: i32,
-    end: i32,
+    start: i32,
+    cells: i32,
     padded_size: i32,
 }
 
 fn span(o: u32, k: u32, s: u32, p: u32, len: u32) -> Span {
     let start = i32(o * s) - i32(p);
     let end = min(start + i32(k), i32(len + p));
-    return Span(max(start, 0), min(end, i32(len)), end - start);
+    return Span(start, min(end, i32(len)) - max(start, 0), end - start);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -31,12 +32,27 @@ fn avg_pool(@builtin(global_invocation_id) gid: vec3<u32>,
     let sw = span(c.w, params.k_w, params.s_w, params.p_w, params.in_w);
     let base = c.x * params.in_d * params.in_h * params.in_w;
 
-    // Sequential row-major f32 sum, then one division: bit-for-bit PyTorch's CPU order.
+    // Sequential row-major f32 sum over the input cells, then one division: bit-for-bit
+    // PyTorch's CPU order.
+    let td = tap_range(sd.start, KERNEL_D, params.k_d, 1u, params.in_d);
+    let th = tap_range(sh.start, KERNEL_H, params.k_h, 1u, params.in_h);
+    let tw = tap_range(sw.start, KERNEL_W, params.k_w, 1u, params.in_w);
     var sum = 0.0;
-    for (var d = sd.first; d < sd.end; d++) {
-        for (var h = sh.first; h < sh.end; h++) {
-            for (var w = sw.first; w < sw.end; w++) {
-                sum += input[base + u32(plane_offset(d, h, w))];
+    for (var kd = td.begin; kd < td.end; kd++) {
+        let d = sd.start + i32(kd);
+        if (!in_range(d, params.in_d)) {
+            continue;
+        }
+        for (var kh = th.begin; kh < th.end; kh++) {
+            let h = sh.start + i32(kh);
+            if (!in_range(h, params.in_h)) {
+                continue;
+            }
+            for (var kw = tw.begin; kw < tw.end; kw++) {
+                let w = sw.start + i32(kw);
+                if (in_range(w, params.in_w)) {
+                    sum += input[base + u32(plane_offset(d, h, w))];
+                }
             }
         }
     }
@@ -46,7 +62,7 @@ fn avg_pool(@builtin(global_invocation_id) gid: vec3<u32>,
     } else if ((params.flags & FLAG_COUNT_INCLUDE_PAD) != 0u) {
         divisor = f32(sd.padded_size * sh.padded_size * sw.padded_size);
     } else {
-        divisor = f32((sd.end - sd.first) * (sh.end - sh.first) * (sw.end - sw.first));
+        divisor = f32(sd.cells * sh.cells * sw.cells);
     }
     output[i] = sum / divisor;
 }

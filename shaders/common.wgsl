@@ -68,6 +68,38 @@ fn output_coord(i: u32) -> vec4<u32> {
     return vec4<u32>(plane, rest_d - plane * params.out_d, h, w);
 }
 
+// Kernel size per dim when the pipeline is specialised for it (0: read it from params).
+// Constant trip counts let the compiler unroll the window loops.
+override KERNEL_D: u32 = 0u;
+override KERNEL_H: u32 = 0u;
+override KERNEL_W: u32 = 0u;
+
+// The taps [begin, end) of a window along one dim, as tap numbers t for positions
+// start + t * dil. Specialised: all `specialised` taps (the caller skips positions outside the
+// input). Otherwise the kernel may be huge, so only the taps inside [0, len) are visited.
+struct TapRange {
+    begin: u32,
+    end: u32,
+}
+
+fn tap_range(start: i32, specialised: u32, k: u32, dil: u32, len: u32) -> TapRange {
+    if (specialised != 0u) {
+        return TapRange(0u, specialised);
+    }
+    if (start >= i32(len)) {
+        return TapRange(0u, 0u);
+    }
+    let begin = select(0u, (u32(-start) - 1u) / dil + 1u, start < 0);
+    // Positions start .. len-1 hold `room` cells; the host keeps every position inside i32.
+    let room = select(len - u32(start), len + u32(-start), start < 0);
+    let end = min(k, (room - 1u) / dil + 1u);
+    return TapRange(begin, max(begin, end));
+}
+
+fn in_range(x: i32, len: u32) -> bool {
+    return x >= 0 && x < i32(len);
+}
+
 // Row-major offset of (d, h, w) inside one input plane (PyTorch's index encoding).
 fn plane_offset(d: i32, h: i32, w: i32) -> i32 {
     return (d * i32(params.in_h) + h) * i32(params.in_w) + w;

@@ -6,21 +6,13 @@
 // int64 indices as (low, high) words: byte-identical to little-endian i64.
 @group(0) @binding(3) var<storage, read_write> indices: array<vec2<u32>>;
 
-// In-bounds taps of one window along one dim: first tap and exclusive end.
-struct Taps {
-    first: i32,
-    end: i32,
-}
-
-fn taps(o: u32, k: u32, s: u32, p: u32, dil: u32, len: u32) -> Taps {
-    var first = i32(o * s) - i32(p);
-    let end = min(first + i32((k - 1u) * dil) + 1, i32(len));
-    if (first < 0) {
-        // First in-bounds tap, not max(first, 0): taps sit on the dilation grid.
-        let step = i32(dil);
-        first += ((-first + step - 1) / step) * step;
+// The first tap on the dilation grid that is not left of the input; it is past the end for an
+// empty window.
+fn first_tap(start: i32, dil: u32) -> i32 {
+    if (start >= 0) {
+        return start;
     }
-    return Taps(first, end);
+    return start + i32(((u32(-start) - 1u) / dil + 1u) * dil);
 }
 
 struct MaxResult {
@@ -30,25 +22,43 @@ struct MaxResult {
 
 fn window_max(i: u32) -> MaxResult {
     let c = output_coord(i);
-    let td = taps(c.y, params.k_d, params.s_d, params.p_d, params.dil_d, params.in_d);
-    let th = taps(c.z, params.k_h, params.s_h, params.p_h, params.dil_h, params.in_h);
-    let tw = taps(c.w, params.k_w, params.s_w, params.p_w, params.dil_w, params.in_w);
+    let d0 = i32(c.y * params.s_d) - i32(params.p_d);
+    let h0 = i32(c.z * params.s_h) - i32(params.p_h);
+    let w0 = i32(c.w * params.s_w) - i32(params.p_w);
     let base = c.x * params.in_d * params.in_h * params.in_w;
 
     // An empty window (dilation with padding) keeps -inf and the index of its first tap,
     // which may lie outside the plane: PyTorch does the same.
     var best = bitcast<f32>(NEG_INF_BITS);
-    var best_index = plane_offset(td.first, th.first, tw.first);
-    for (var d = td.first; d < td.end; d += i32(params.dil_d)) {
-        for (var h = th.first; h < th.end; h += i32(params.dil_h)) {
-            for (var w = tw.first; w < tw.end; w += i32(params.dil_w)) {
+    var best_index = plane_offset(
+        first_tap(d0, params.dil_d),
+        first_tap(h0, params.dil_h),
+        first_tap(w0, params.dil_w),
+    );
+    let td = tap_range(d0, KERNEL_D, params.k_d, params.dil_d, params.in_d);
+    let th = tap_range(h0, KERNEL_H, params.k_h, params.dil_h, params.in_h);
+    let tw = tap_range(w0, KERNEL_W, params.k_w, params.dil_w, params.in_w);
+    for (var kd = td.begin; kd < td.end; kd++) {
+        let d = d0 + i32(kd * params.dil_d);
+        if (!in_range(d, params.in_d)) {
+            continue;
+        }
+        for (var kh = th.begin; kh < th.end; kh++) {
+            let h = h0 + i32(kh * params.dil_h);
+            if (!in_range(h, params.in_h)) {
+                continue;
+            }
+            for (var kw = tw.begin; kw < tw.end; kw++) {
+                let w = w0 + i32(kw * params.dil_w);
+                if (!in_range(w, params.in_w)) {
+                    continue;
+                }
                 let at = plane_offset(d, h, w);
                 let v = input[base + u32(at)];
                 // NaN wins (the last NaN), otherwise strictly greater: the first tie wins.
-                if (is_nan(v) || (!is_nan(best) && v > best)) {
-                    best = v;
-                    best_index = at;
-                }
+                let take = is_nan(v) || (!is_nan(best) && v > best);
+                best = select(best, v, take);
+                best_index = select(best_index, at, take);
             }
         }
     }

@@ -84,6 +84,14 @@ pub fn adapters(backend: Backend) -> Vec<wgpu::Adapter> {
     found
 }
 
+/// A kernel with its specialisation: `override` constants set when the pipeline is built
+/// (e.g. the kernel size, so that window loops unroll). Each distinct key is built once.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct PipelineKey {
+    kernel: Kernel,
+    constants: Vec<(&'static str, u32)>,
+}
+
 /// A compiled kernel and the layout of its bind group.
 pub(crate) struct CachedPipeline {
     pipeline: wgpu::ComputePipeline,
@@ -97,7 +105,7 @@ pub struct Context {
     queue: wgpu::Queue,
     adapter_info: Option<wgpu::AdapterInfo>,
     workgroup_size: u32,
-    pipelines: RwLock<HashMap<Kernel, Arc<CachedPipeline>>>,
+    pipelines: RwLock<HashMap<PipelineKey, Arc<CachedPipeline>>>,
 }
 
 impl std::fmt::Debug for Context {
@@ -218,21 +226,24 @@ impl Context {
         })
     }
 
-    fn pipeline(&self, kernel: Kernel) -> Result<Arc<CachedPipeline>> {
-        if let Some(cached) = self.read_cache().get(&kernel) {
+    fn pipeline(&self, key: &PipelineKey) -> Result<Arc<CachedPipeline>> {
+        if let Some(cached) = self.read_cache().get(key) {
             return Ok(cached.clone());
         }
-        let built = Arc::new(self.scoped(|| self.build_pipeline(kernel))?);
+        let built = Arc::new(self.scoped(|| self.build_pipeline(key))?);
         let mut cache = self.pipelines.write().unwrap_or_else(|e| e.into_inner());
-        Ok(cache.entry(kernel).or_insert(built).clone())
+        Ok(cache.entry(key.clone()).or_insert(built).clone())
     }
 
-    fn read_cache(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Kernel, Arc<CachedPipeline>>> {
+    fn read_cache(
+        &self,
+    ) -> std::sync::RwLockReadGuard<'_, HashMap<PipelineKey, Arc<CachedPipeline>>> {
         // A panic elsewhere cannot leave the map half-written: entries are inserted whole.
         self.pipelines.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn build_pipeline(&self, kernel: Kernel) -> CachedPipeline {
+    fn build_pipeline(&self, key: &PipelineKey) -> CachedPipeline {
+        let kernel = key.kernel;
         let label = Some(kernel.label());
         let module = self
             .device
@@ -278,6 +289,10 @@ impl Context {
                 bind_group_layouts: &[Some(&layout)],
                 immediate_size: 0,
             });
+        let constants: Vec<(&str, f64)> = std::iter::once(("WORKGROUP_SIZE", self.workgroup_size))
+            .chain(key.constants.iter().copied())
+            .map(|(name, value)| (name, f64::from(value)))
+            .collect();
         let pipeline = self
             .device
             .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
@@ -286,7 +301,7 @@ impl Context {
                 module: &module,
                 entry_point: Some(kernel.entry_point()),
                 compilation_options: wgpu::PipelineCompilationOptions {
-                    constants: &[("WORKGROUP_SIZE", f64::from(self.workgroup_size))],
+                    constants: &constants,
                     ..Default::default()
                 },
                 cache: None,
@@ -304,6 +319,19 @@ impl Context {
         buffers: &[&wgpu::Buffer],
         invocations: u32,
     ) -> Result<()> {
+        self.record_specialized(encoder, kernel, &[], params, buffers, invocations)
+    }
+
+    /// [`Context::record`] with `override` constants set on the pipeline (built once per set).
+    pub(crate) fn record_specialized(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        kernel: Kernel,
+        constants: &[(&'static str, u32)],
+        params: &[u8],
+        buffers: &[&wgpu::Buffer],
+        invocations: u32,
+    ) -> Result<()> {
         if invocations == 0 {
             return Ok(());
         }
@@ -315,7 +343,10 @@ impl Context {
                 limit,
             });
         }
-        let cached = self.pipeline(kernel)?;
+        let cached = self.pipeline(&PipelineKey {
+            kernel,
+            constants: constants.to_vec(),
+        })?;
         let label = Some(kernel.label());
         let bind_group = self.scoped(|| {
             let uniform = self

@@ -5,7 +5,7 @@ use crate::dims::IntoDims;
 use crate::error::{Error, Result};
 use crate::geometry::PoolPlan;
 use crate::ops::check_output;
-use crate::ops::sliding::{gpu_params, SlidingArgs};
+use crate::ops::sliding::{gpu_params, kernel_constants, SlidingArgs};
 use crate::pipelines::{Kernel, FLAG_COUNT_INCLUDE_PAD, FLAG_DIVISOR_OVERRIDE};
 use crate::tensor::Tensor;
 
@@ -154,9 +154,10 @@ impl<const R: usize> AvgPool<R> {
             }
         }
         let params = gpu_params(Self::NAME, &plan, flags, divisor)?;
-        ctx.record(
+        ctx.record_specialized(
             encoder,
             Kernel::AvgPool,
+            &kernel_constants(&plan.window),
             bytemuck::bytes_of(&params),
             &[input.buffer(), output.buffer()],
             params.total,

@@ -5,7 +5,7 @@ use crate::dims::IntoDims;
 use crate::error::Result;
 use crate::geometry::PoolPlan;
 use crate::ops::check_output;
-use crate::ops::sliding::{gpu_params, SlidingArgs};
+use crate::ops::sliding::{gpu_params, kernel_constants, SlidingArgs};
 use crate::pipelines::Kernel;
 use crate::tensor::Tensor;
 
@@ -104,16 +104,18 @@ impl<const R: usize> MaxPool<R> {
         }
         let params = gpu_params(Self::NAME, &plan, 0, 0.0)?;
         match indices {
-            None => ctx.record(
+            None => ctx.record_specialized(
                 encoder,
                 Kernel::MaxPool,
+                &kernel_constants(&plan.window),
                 bytemuck::bytes_of(&params),
                 &[input.buffer(), output.buffer()],
                 params.total,
             ),
-            Some(indices) => ctx.record(
+            Some(indices) => ctx.record_specialized(
                 encoder,
                 Kernel::MaxPoolWithIndices,
+                &kernel_constants(&plan.window),
                 bytemuck::bytes_of(&params),
                 &[input.buffer(), output.buffer(), indices.buffer()],
                 params.total,

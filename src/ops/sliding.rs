@@ -152,10 +152,17 @@ pub(crate) fn gpu_params(
     divisor: f32,
 ) -> Result<WindowParams> {
     let limit = i32::MAX as u64;
+    let w = &plan.window;
+    // The shaders hold tap positions (last window start + its extent) in i32.
+    let last_tap = (0..3)
+        .map(|a| (w.output[a] - 1) * w.stride[a] + w.dilation[a] * (w.kernel[a] - 1))
+        .max()
+        .unwrap_or(0);
     let checks = [
-        ("one input plane", plan.window.input_plane()),
-        ("one output plane", plan.window.output_plane()),
+        ("one input plane", w.input_plane()),
+        ("one output plane", w.output_plane()),
         ("the output", plan.output_len() as u64),
+        ("the window extent", last_tap),
     ];
     for (what, needed) in checks {
         if needed > limit {
@@ -171,4 +178,24 @@ pub(crate) fn gpu_params(
         divisor,
         ..WindowParams::new(&plan.window, plan.output_len() as u32)
     })
+}
+
+/// Kernel sizes up to this are compiled into the pipeline (unrolled window loops); larger ones
+/// run the generic loops, which visit only the taps inside the input.
+const MAX_SPECIALISED_KERNEL: u64 = 8;
+
+/// The `KERNEL_*` override constants for `window`: its kernel size per dim, or 0 (generic).
+pub(crate) fn kernel_constants(window: &Window3) -> [(&'static str, u32); 3] {
+    let specialise = |k: u64| {
+        if k <= MAX_SPECIALISED_KERNEL {
+            k as u32
+        } else {
+            0
+        }
+    };
+    [
+        ("KERNEL_D", specialise(window.kernel[0])),
+        ("KERNEL_H", specialise(window.kernel[1])),
+        ("KERNEL_W", specialise(window.kernel[2])),
+    ]
 }
