@@ -15,6 +15,7 @@ pub mod npy;
 pub mod ops;
 pub mod pipelines;
 pub mod tensor;
+pub mod timing;
 
 pub use array::Array;
 pub use context::{adapters, Backend, Context};
