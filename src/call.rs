@@ -95,6 +95,50 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     fn output_shape(&self, inputs: &Inputs) -> Result<Vec<usize>>;
     /// Runs the op; `indices` asks for the int64 indices too (ops that produce them).
     fn run(&self, inputs: &Inputs, device: Device, indices: bool) -> Result<Outputs>;
+    /// Records the op into `encoder` on GPU tensors, allocating its outputs; nothing is
+    /// submitted (the benchmark times this).
+    fn encode(
+        &self,
+        ctx: &Context,
+        encoder: &mut wgpu::CommandEncoder,
+        inputs: &GpuInputs,
+        indices: bool,
+    ) -> Result<GpuOutputs>;
+}
+
+/// The tensors an op reads, on the GPU (the random samples stay on the host: the window
+/// starts are computed there).
+#[derive(Debug)]
+pub struct GpuInputs {
+    /// The tensor to pool.
+    pub input: Tensor,
+    /// The int64 positions to unpool to.
+    pub indices: Option<Tensor<i64>>,
+    /// PyTorch's `_random_samples`.
+    pub random_samples: Option<Array<f32>>,
+}
+
+impl GpuInputs {
+    /// Uploads `inputs`.
+    pub fn upload(ctx: &Context, inputs: &Inputs) -> Result<Self> {
+        Ok(GpuInputs {
+            input: upload(ctx, &inputs.input)?,
+            indices: match &inputs.indices {
+                Some(indices) => Some(Tensor::upload(ctx, &indices.data, &indices.shape)?),
+                None => None,
+            },
+            random_samples: inputs.random_samples.clone(),
+        })
+    }
+}
+
+/// The tensors an op wrote, on the GPU.
+#[derive(Debug)]
+pub struct GpuOutputs {
+    /// The pooled values.
+    pub values: Tensor,
+    /// The int64 indices, when asked for.
+    pub indices: Option<Tensor<i64>>,
 }
 
 /// An op call: the layer and whether indices were asked for.
@@ -132,6 +176,16 @@ impl Call {
     /// Validates against the inputs' shapes (no GPU work) and returns the output shape.
     pub fn output_shape(&self, inputs: &Inputs) -> Result<Vec<usize>> {
         self.layer.output_shape(inputs)
+    }
+
+    /// Records the call into `encoder` on GPU tensors (validated first); nothing is submitted.
+    pub fn encode(
+        &self,
+        ctx: &Context,
+        encoder: &mut wgpu::CommandEncoder,
+        inputs: &GpuInputs,
+    ) -> Result<GpuOutputs> {
+        self.layer.encode(ctx, encoder, inputs, self.return_indices)
     }
 
     /// Runs the call on `device`. Arguments are validated before any GPU work.
@@ -235,6 +289,27 @@ fn max_pool<const R: usize>(kwargs: &Kwargs) -> Result<MaxPool<R>> {
 }
 
 impl<const R: usize> Layer for MaxPool<R> {
+    fn encode(
+        &self,
+        ctx: &Context,
+        encoder: &mut wgpu::CommandEncoder,
+        inputs: &GpuInputs,
+        indices: bool,
+    ) -> Result<GpuOutputs> {
+        if indices {
+            let (values, indices) = self.encode_with_indices(ctx, encoder, &inputs.input)?;
+            Ok(GpuOutputs {
+                values,
+                indices: Some(indices),
+            })
+        } else {
+            Ok(GpuOutputs {
+                values: MaxPool::encode(self, ctx, encoder, &inputs.input)?,
+                indices: None,
+            })
+        }
+    }
+
     fn output_shape(&self, inputs: &Inputs) -> Result<Vec<usize>> {
         input_only(Self::NAME, inputs)?;
         Ok(self.plan(&inputs.input.shape)?.output_shape)
@@ -284,6 +359,19 @@ fn avg_pool<const R: usize>(kwargs: &Kwargs) -> Result<AvgPool<R>> {
 }
 
 impl<const R: usize> Layer for AvgPool<R> {
+    fn encode(
+        &self,
+        ctx: &Context,
+        encoder: &mut wgpu::CommandEncoder,
+        inputs: &GpuInputs,
+        _indices: bool,
+    ) -> Result<GpuOutputs> {
+        Ok(GpuOutputs {
+            values: AvgPool::encode(self, ctx, encoder, &inputs.input)?,
+            indices: None,
+        })
+    }
+
     fn output_shape(&self, inputs: &Inputs) -> Result<Vec<usize>> {
         input_only(Self::NAME, inputs)?;
         Ok(self.plan(&inputs.input.shape)?.output_shape)

@@ -1,8 +1,10 @@
 //! `wgpool`: run PyTorch's pooling layers on the GPU (or the CPU reference) over `.npy` files,
 //! and list the adapters it can use.
 
+mod bench;
 mod flags;
 mod info;
+mod plot;
 mod run;
 
 use std::process::ExitCode;
@@ -26,12 +28,15 @@ enum Command {
     Run(Box<run::RunArgs>),
     /// List the adapters wgpool can use, with their backend, driver and limits.
     Info,
+    /// Time a fixed suite of ops against a plain copy kernel and the CPU reference.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Run(args) => run::run(&args),
         Command::Info => info::info(),
+        Command::Bench(args) => bench::bench(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
