@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
-use wgpool::call::{Call, Device, GpuInputs, Inputs, Kwargs};
+use wgpool::call::{Call, Device, GpuInputs};
 use wgpool::ops::copy::encode_copy;
+use wgpool::suite::{suite, values, Case};
 use wgpool::timing::Stopwatch;
-use wgpool::{cpu, Array, Backend, Context, MaxPool2d, Tensor};
+use wgpool::{Backend, Context, Tensor};
 
 use crate::plot;
 
@@ -31,144 +32,6 @@ pub struct BenchArgs {
     only: Option<String>,
 }
 
-/// One row of the suite: an op call on a shape.
-struct Case {
-    op: &'static str,
-    shape: Vec<usize>,
-    args: &'static str,
-    kwargs: Kwargs,
-}
-
-fn ints(values: &[i64]) -> Option<Vec<i64>> {
-    Some(values.to_vec())
-}
-
-fn case(op: &'static str, shape: &[usize], args: &'static str, kwargs: Kwargs) -> Case {
-    Case {
-        op,
-        shape: shape.to_vec(),
-        args,
-        kwargs,
-    }
-}
-
-const STEM: [usize; 4] = [8, 64, 112, 112];
-
-/// The suite from the performance issue: ResNet-style inference shapes.
-fn suite() -> Vec<Case> {
-    let window = |k: i64, s: i64, p: i64| Kwargs {
-        kernel_size: ints(&[k]),
-        stride: ints(&[s]),
-        padding: ints(&[p]),
-        ..Default::default()
-    };
-    let adaptive = |o: i64| Kwargs {
-        output_size: Some(vec![Some(o)]),
-        ..Default::default()
-    };
-    vec![
-        case("max_pool2d", &STEM, "k3 s2 p1", window(3, 2, 1)),
-        case(
-            "max_pool2d",
-            &STEM,
-            "k3 s2 p1, indices",
-            Kwargs {
-                return_indices: true,
-                ..window(3, 2, 1)
-            },
-        ),
-        case("max_pool2d", &[8, 512, 14, 14], "k2 s2", window(2, 2, 0)),
-        case("max_pool2d", &STEM, "k2 s2", window(2, 2, 0)),
-        case("avg_pool2d", &[8, 512, 14, 14], "k2 s2", window(2, 2, 0)),
-        case("avg_pool2d", &STEM, "k2 s2", window(2, 2, 0)),
-        case("adaptive_avg_pool2d", &[8, 2048, 7, 7], "to 1", adaptive(1)),
-        case("adaptive_avg_pool2d", &STEM, "to 1", adaptive(1)),
-        case(
-            "adaptive_avg_pool2d",
-            &[8, 1024, 14, 14],
-            "14 to 7",
-            adaptive(7),
-        ),
-        case(
-            "adaptive_max_pool2d",
-            &[8, 1024, 14, 14],
-            "14 to 7",
-            adaptive(7),
-        ),
-        case("max_pool1d", &[32, 256, 4096], "k4 s4", window(4, 4, 0)),
-        case("max_pool3d", &[2, 32, 16, 56, 56], "k2", window(2, 2, 0)),
-        case("avg_pool3d", &[2, 32, 16, 56, 56], "k2", window(2, 2, 0)),
-        case(
-            "max_unpool2d",
-            &[8, 64, 56, 56],
-            "k3 s2 p1 of the stem, to 112",
-            Kwargs {
-                output_size: Some(vec![Some(112), Some(112)]),
-                ..window(3, 2, 1)
-            },
-        ),
-        case(
-            "lp_pool2d",
-            &STEM,
-            "p=2 k2",
-            Kwargs {
-                norm_type: Some(2.0),
-                kernel_size: ints(&[2]),
-                ..Default::default()
-            },
-        ),
-        case(
-            "fractional_max_pool2d",
-            &STEM,
-            "k2 out 0.5",
-            Kwargs {
-                kernel_size: ints(&[2]),
-                output_ratio: Some(vec![0.5, 0.5]),
-                ..Default::default()
-            },
-        ),
-    ]
-}
-
-/// Deterministic, varied input values (no ties to speak of).
-fn values(len: usize, seed: u64) -> Vec<f32> {
-    let mut state = seed.wrapping_mul(0x9e3779b97f4a7c15) | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 40) as f32 / (1u64 << 24) as f32 * 4.0 - 2.0
-        })
-        .collect()
-}
-
-/// The inputs of `case`: values, plus the stem's max positions for unpooling and random
-/// samples for fractional pooling.
-fn inputs(case: &Case) -> Result<Inputs, String> {
-    let len = case.shape.iter().product();
-    let mut inputs = Inputs::new(Array {
-        shape: case.shape.clone(),
-        data: values(len, 1),
-    });
-    if case.op.starts_with("max_unpool") {
-        let stem = values(STEM.iter().product(), 2);
-        let (_, indices) = cpu::max_pool(&MaxPool2d::new(3).stride(2).padding(1), &stem, &STEM)
-            .map_err(|e| e.to_string())?;
-        inputs.indices = Some(indices);
-    }
-    if case.op.starts_with("fractional") {
-        let dims = case.shape.len() - 2;
-        let shape = vec![case.shape[0], case.shape[1], dims];
-        let data = values(shape.iter().product(), 3)
-            .into_iter()
-            .map(|v| (v + 2.0) / 4.0 * 0.999)
-            .collect();
-        inputs.random_samples = Some(Array { shape, data });
-    }
-    Ok(inputs)
-}
-
 /// One measured row.
 struct Row {
     op: &'static str,
@@ -186,7 +49,7 @@ fn bytes_of<T>(len: usize) -> u64 {
 
 fn measure(ctx: &Context, stopwatch: &Stopwatch, case: &Case, runs: usize) -> Result<Row, String> {
     let call = Call::new(case.op, &case.kwargs).map_err(|e| e.to_string())?;
-    let host = inputs(case)?;
+    let host = case.inputs().map_err(|e| e.to_string())?;
     let fail = |e: wgpool::Error| format!("{} {}: {e}", case.op, case.args);
     let gpu = GpuInputs::upload(ctx, &host).map_err(fail)?;
 
