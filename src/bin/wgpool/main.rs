@@ -6,6 +6,7 @@ mod flags;
 mod info;
 mod plot;
 mod run;
+mod selftest;
 
 use std::process::ExitCode;
 
@@ -30,6 +31,8 @@ enum Command {
     Info,
     /// Time a fixed suite of ops against a plain copy kernel and the CPU reference.
     Bench(bench::BenchArgs),
+    /// Check every op family on one adapter against the CPU reference.
+    Selftest(selftest::SelftestArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Info => info::info(),
         Command::Bench(args) => bench::bench(&args),
+        Command::Selftest(args) => selftest::selftest(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
