@@ -294,11 +294,11 @@ pub fn selftest(args: &SelftestArgs) -> Result<(), String> {
         };
         let tally = &mut tallies[index].1;
         tally.cases += 1;
-        let outcome = Call::new(probe.op, &probe.kwargs).and_then(|call| {
-            Ok((
+        let outcome = Call::new(probe.op, &probe.kwargs).map(|call| {
+            (
                 call.run(&probe.inputs, Device::Cpu),
                 call.run(&probe.inputs, Device::Gpu(&ctx)),
-            ))
+            )
         });
         match outcome {
             Err(e) => tally.failures.push(format!("{}: {e}", probe.op)),
