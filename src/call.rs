@@ -8,6 +8,7 @@ use crate::dims::dims_from_slice;
 use crate::error::{Error, Result};
 use crate::ops::avg_pool::AvgPool;
 use crate::ops::max_pool::MaxPool;
+use crate::planes::{self, PlaneSizes};
 use crate::tensor::{Element, Tensor};
 
 /// The ops [`call`] knows, by `torch.nn.functional` name.
@@ -148,6 +149,8 @@ pub struct Call {
     pub layer: Box<dyn Layer>,
     /// PyTorch's `return_indices`.
     pub return_indices: bool,
+    /// Spatial dims of the op (1, 2 or 3).
+    pub rank: usize,
 }
 
 impl Call {
@@ -170,6 +173,11 @@ impl Call {
         Ok(Call {
             layer,
             return_indices: kwargs.return_indices,
+            // Every op name ends in its rank: max_pool2d, adaptive_avg_pool3d, ...
+            rank: match name.as_bytes() {
+                [.., digit @ b'1'..=b'3', b'd'] => usize::from(digit - b'0'),
+                _ => 1,
+            },
         })
     }
 
@@ -189,9 +197,42 @@ impl Call {
     }
 
     /// Runs the call on `device`. Arguments are validated before any GPU work.
+    ///
+    /// On the GPU, inputs or outputs larger than one storage binding (or buffer) run in pieces
+    /// of whole `(n, c)` planes.
     pub fn run(&self, inputs: &Inputs, device: Device) -> Result<Outputs> {
-        self.layer.output_shape(inputs)?;
-        self.layer.run(inputs, device, self.return_indices)
+        let output_shape = self.layer.output_shape(inputs)?;
+        let Device::Gpu(ctx) = device else {
+            return self.layer.run(inputs, device, self.return_indices);
+        };
+        let sizes = PlaneSizes::new(inputs, self.rank, &output_shape, self.return_indices);
+        let chunks = sizes.chunks(ctx)?;
+        if chunks.len() <= 1 {
+            return self.layer.run(inputs, device, self.return_indices);
+        }
+        let mut values = Vec::new();
+        let mut indices = self.return_indices.then(Vec::new);
+        for range in &chunks {
+            let part = self.layer.run(
+                &planes::slice(inputs, self.rank, range),
+                device,
+                self.return_indices,
+            )?;
+            values.extend(part.values.data);
+            if let (Some(all), Some(part)) = (indices.as_mut(), part.indices) {
+                all.extend(part.data);
+            }
+        }
+        Ok(Outputs {
+            values: Array {
+                shape: output_shape.clone(),
+                data: values,
+            },
+            indices: indices.map(|data| Array {
+                shape: output_shape,
+                data,
+            }),
+        })
     }
 }
 

@@ -14,6 +14,7 @@ pub mod geometry;
 pub mod npy;
 pub mod ops;
 pub mod pipelines;
+mod planes;
 pub mod suite;
 pub mod tensor;
 pub mod timing;
