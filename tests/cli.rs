@@ -166,3 +166,52 @@ fn cli_refuses_bad_invocations_with_one_line_and_no_output() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn cli_bench_writes_json_and_plots() {
+    if common::gpu().is_none() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("wgpool-cli-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (json, svg, png) = (dir.join("b.json"), dir.join("b.svg"), dir.join("b.png"));
+    let backend = std::env::var("WGPOOL_TEST_BACKEND").unwrap_or_else(|_| "any".into());
+    for plot in [&svg, &png] {
+        let result = Command::new(env!("CARGO_BIN_EXE_wgpool"))
+            .args([
+                "bench",
+                "--quick",
+                "--only",
+                "max_pool2d",
+                "--backend",
+                &backend,
+            ])
+            .arg("--json")
+            .arg(&json)
+            .arg("--plot")
+            .arg(plot)
+            .output()
+            .unwrap();
+        assert!(
+            result.status.success(),
+            "{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        assert!(
+            std::fs::metadata(plot).unwrap().len() > 1000,
+            "{} is empty",
+            plot.display()
+        );
+    }
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(["timestamp", "wall"].contains(&report["timing"].as_str().unwrap()));
+    let rows = report["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 4, "the four max_pool2d rows of the suite");
+    for row in rows {
+        for key in ["ms", "gbps", "copy_gbps", "ratio_to_copy", "cpu_ms"] {
+            let value = row[key].as_f64().unwrap();
+            assert!(value.is_finite() && value > 0.0, "{key} = {value} in {row}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
