@@ -5,8 +5,6 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::{Arc, RwLock};
 
-use wgpu::util::DeviceExt;
-
 use crate::dispatch::workgroup_grid;
 use crate::error::{Error, Result};
 use crate::pipelines::Kernel;
@@ -106,6 +104,9 @@ pub struct Context {
     adapter_info: Option<wgpu::AdapterInfo>,
     workgroup_size: u32,
     pipelines: RwLock<HashMap<PipelineKey, Arc<CachedPipeline>>>,
+    /// Why the device is unusable, once it is: lost, or an error outside wgpool's error scopes
+    /// (known for devices wgpool opened; a caller's device keeps the caller's handlers).
+    failure: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl std::fmt::Debug for Context {
@@ -130,6 +131,7 @@ impl Context {
             adapter_info: None,
             workgroup_size,
             pipelines: RwLock::default(),
+            failure: Arc::default(),
         }
     }
 
@@ -164,6 +166,24 @@ impl Context {
             .await?;
         let mut context = Self::from_device(device, queue);
         context.adapter_info = Some(adapter.get_info());
+        // wgpu's default handlers panic; on wgpool's own device they record the failure, and
+        // every later call returns it as an error.
+        let failure = context.failure.clone();
+        context
+            .device
+            .set_device_lost_callback(move |reason, message| {
+                *failure.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(format!("the device was lost ({reason:?}: {message})"));
+            });
+        let failure = context.failure.clone();
+        context
+            .device
+            .on_uncaptured_error(Arc::new(move |error: wgpu::Error| {
+                failure
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get_or_insert_with(|| format!("the device failed: {error}"));
+            }));
         Ok(context)
     }
 
@@ -190,14 +210,29 @@ impl Context {
     /// Runs `f` inside validation and out-of-memory error scopes, so that a wgpu error becomes
     /// an [`Error::Gpu`] instead of reaching the device's uncaptured-error handler.
     pub(crate) fn scoped<T>(&self, f: impl FnOnce() -> T) -> Result<T> {
+        self.check_failure()?;
         let out_of_memory = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let value = f();
         let validation = pollster::block_on(validation.pop());
         let out_of_memory = pollster::block_on(out_of_memory.pop());
         match validation.or(out_of_memory) {
-            Some(error) => Err(Error::Gpu(error.to_string())),
-            None => Ok(value),
+            Some(error) => {
+                // A lost device shows up first as invalid objects; polling delivers the loss
+                // callback, whose reason says more.
+                let _ = self.device.poll(wgpu::PollType::Poll);
+                self.check_failure()?;
+                Err(Error::Gpu(error.to_string()))
+            }
+            None => self.check_failure().map(|()| value),
+        }
+    }
+
+    /// Refuses to work on a device that was lost or failed (wgpu would panic on some calls).
+    pub(crate) fn check_failure(&self) -> Result<()> {
+        match &*self.failure.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some(failure) => Err(Error::Gpu(failure.clone())),
+            None => Ok(()),
         }
     }
 
@@ -349,13 +384,15 @@ impl Context {
         })?;
         let label = Some(kernel.label());
         let bind_group = self.scoped(|| {
-            let uniform = self
-                .device
-                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label,
-                    contents: params,
-                    usage: wgpu::BufferUsages::UNIFORM,
-                });
+            // A buffer per dispatch, so that several ops recorded into one encoder each keep
+            // their own parameters; the queue writes it before the next submit.
+            let uniform = self.device.create_buffer(&wgpu::BufferDescriptor {
+                label,
+                size: params.len() as u64,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            self.queue.write_buffer(&uniform, 0, params);
             let entries: Vec<_> = std::iter::once(&uniform)
                 .chain(buffers.iter().copied())
                 .zip(0..)
