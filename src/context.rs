@@ -90,6 +90,9 @@ pub(crate) struct PipelineKey {
     constants: Vec<(&'static str, u32)>,
 }
 
+/// Distinct parameter blocks kept before the cache starts over.
+const MAX_CACHED_UNIFORMS: usize = 1024;
+
 /// A compiled kernel and the layout of its bind group.
 pub(crate) struct CachedPipeline {
     pipeline: wgpu::ComputePipeline,
@@ -104,6 +107,7 @@ pub struct Context {
     adapter_info: Option<wgpu::AdapterInfo>,
     workgroup_size: u32,
     pipelines: RwLock<HashMap<PipelineKey, Arc<CachedPipeline>>>,
+    uniforms: RwLock<HashMap<Vec<u8>, wgpu::Buffer>>,
     /// Why the device is unusable, once it is: lost, or an error outside wgpool's error scopes
     /// (known for devices wgpool opened; a caller's device keeps the caller's handlers).
     failure: Arc<std::sync::Mutex<Option<String>>>,
@@ -131,6 +135,7 @@ impl Context {
             adapter_info: None,
             workgroup_size,
             pipelines: RwLock::default(),
+            uniforms: RwLock::default(),
             failure: Arc::default(),
         }
     }
@@ -344,6 +349,34 @@ impl Context {
         CachedPipeline { pipeline, layout }
     }
 
+    /// A uniform buffer holding `params`. Each distinct block is written once and then reused
+    /// (an inference loop repeats the same calls), and never rewritten, so several ops recorded
+    /// into one encoder each keep their own parameters.
+    fn uniform(&self, params: &[u8]) -> Result<wgpu::Buffer> {
+        if let Some(buffer) = self.read_uniforms().get(params) {
+            return Ok(buffer.clone());
+        }
+        let buffer = self.scoped(|| {
+            let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("wgpool.params"),
+                size: params.len() as u64,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            self.queue.write_buffer(&buffer, 0, params);
+            buffer
+        })?;
+        let mut uniforms = self.uniforms.write().unwrap_or_else(|e| e.into_inner());
+        if uniforms.len() >= MAX_CACHED_UNIFORMS {
+            uniforms.clear(); // dropped buffers stay alive while recorded work uses them
+        }
+        Ok(uniforms.entry(params.to_vec()).or_insert(buffer).clone())
+    }
+
+    fn read_uniforms(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Vec<u8>, wgpu::Buffer>> {
+        self.uniforms.read().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Records one dispatch of `kernel` over `invocations` outputs into `encoder`, with
     /// `params` as its uniform block and `buffers` bound in order from binding 1.
     pub(crate) fn record(
@@ -383,16 +416,8 @@ impl Context {
             constants: constants.to_vec(),
         })?;
         let label = Some(kernel.label());
+        let uniform = self.uniform(params)?;
         let bind_group = self.scoped(|| {
-            // A buffer per dispatch, so that several ops recorded into one encoder each keep
-            // their own parameters; the queue writes it before the next submit.
-            let uniform = self.device.create_buffer(&wgpu::BufferDescriptor {
-                label,
-                size: params.len() as u64,
-                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            });
-            self.queue.write_buffer(&uniform, 0, params);
             let entries: Vec<_> = std::iter::once(&uniform)
                 .chain(buffers.iter().copied())
                 .zip(0..)
