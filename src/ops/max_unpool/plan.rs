@@ -84,6 +84,11 @@ impl<const R: usize> MaxUnpool<R> {
     /// `(in - 1) * stride + kernel_size - 2 * padding`. Both the GPU path and the CPU reference
     /// start here. Whether each index lies inside its output plane depends on the data, and is
     /// checked while unpooling.
+    ///
+    /// The order: rank; output_size's length, then its window (PyTorch checks both in Python,
+    /// before its kernel sees anything); the indices' shape; non-zero channel and spatial
+    /// sizes; 3d strides above zero (only 3d passes its stride on to PyTorch's kernel, so 1d
+    /// and 2d take any stride that gives a size); output sizes not negative.
     pub fn plan(
         &self,
         input_shape: &[usize],
