@@ -1,7 +1,8 @@
 //! `torch.nn.functional`-style entry points: one function per op and rank, taking the same
 //! options struct as the layer (`max_pool2d(ctx, x, &MaxPool2d::new(3).stride(2))`).
 //!
-//! Each submits its work and returns without reading back, so calls chain on the GPU.
+//! Each submits its work and returns without reading back, so calls chain on the GPU; only
+//! `max_unpool*d` waits, to check its indices (chain with `MaxUnpool::encode` instead).
 
 use crate::context::Context;
 use crate::error::Result;

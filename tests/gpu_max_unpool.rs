@@ -12,8 +12,8 @@ use std::fmt::Display;
 
 use random::{assert_bits_eq, fill, Fill, Rng, FILLS};
 use wgpool::{
-    Array, Context, Error, MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool, MaxUnpool1d, MaxUnpool2d,
-    MaxUnpool3d, Tensor,
+    functional, Array, Context, Error, MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool, MaxUnpool1d,
+    MaxUnpool2d, MaxUnpool3d, Tensor,
 };
 
 /// An index that is 5 in its low 32 bits: it must be refused, never read as 5.
@@ -762,10 +762,10 @@ fn round_trip_after_max_pool() {
     let shape = [1, 4, 4, 4];
     let data: Vec<f32> = (0..64).map(|v| ((v * 29) % 64) as f32).collect();
     let input = Tensor::upload(ctx, &data, &shape).unwrap();
-    let (values, indices) = MaxPool3d::new(2).forward_with_indices(ctx, &input).unwrap();
-    let out = MaxUnpool3d::new(2)
-        .forward(ctx, &values, &indices, None)
-        .unwrap();
+    // Through the torch.nn.functional-style entry points this time.
+    let (values, indices) =
+        functional::max_pool3d_with_indices(ctx, &input, &MaxPool3d::new(2)).unwrap();
+    let out = functional::max_unpool3d(ctx, &values, &indices, &MaxUnpool3d::new(2), None).unwrap();
     let got = out.download(ctx).unwrap();
     let pooled = values.download(ctx).unwrap();
     assert_eq!(got.iter().filter(|v| **v != 0.0).count(), 8);
