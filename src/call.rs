@@ -8,17 +8,22 @@ use crate::dims::dims_from_slice;
 use crate::error::{Error, Result};
 use crate::ops::avg_pool::AvgPool;
 use crate::ops::max_pool::MaxPool;
+use crate::ops::max_unpool::layer::max_unpool;
+use crate::ops::max_unpool::UnpoolStatus;
 use crate::planes::{self, PlaneSizes};
 use crate::tensor::{Element, Tensor};
 
 /// The ops [`call`] knows, by `torch.nn.functional` name.
-pub const OPS: [&str; 6] = [
+pub const OPS: [&str; 9] = [
     "max_pool1d",
     "max_pool2d",
     "max_pool3d",
     "avg_pool1d",
     "avg_pool2d",
     "avg_pool3d",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
 ];
 
 /// PyTorch's keyword arguments; `None` means "not passed" (PyTorch's default). Lists may have one
@@ -140,6 +145,8 @@ pub struct GpuOutputs {
     pub values: Tensor,
     /// The int64 indices, when asked for.
     pub indices: Option<Tensor<i64>>,
+    /// A check the GPU filled in, to read after submitting (max_unpool's index check).
+    pub status: Option<UnpoolStatus>,
 }
 
 /// An op call: the layer and whether indices were asked for.
@@ -163,6 +170,9 @@ impl Call {
             "avg_pool1d" => Box::new(avg_pool::<1>(kwargs)?),
             "avg_pool2d" => Box::new(avg_pool::<2>(kwargs)?),
             "avg_pool3d" => Box::new(avg_pool::<3>(kwargs)?),
+            "max_unpool1d" => Box::new(max_unpool::<1>(kwargs)?),
+            "max_unpool2d" => Box::new(max_unpool::<2>(kwargs)?),
+            "max_unpool3d" => Box::new(max_unpool::<3>(kwargs)?),
             other => {
                 return Err(Error::UnknownOp(format!(
                     "unknown op '{other}' (expected one of {})",
@@ -342,11 +352,13 @@ impl<const R: usize> Layer for MaxPool<R> {
             Ok(GpuOutputs {
                 values,
                 indices: Some(indices),
+                status: None,
             })
         } else {
             Ok(GpuOutputs {
                 values: MaxPool::encode(self, ctx, encoder, &inputs.input)?,
                 indices: None,
+                status: None,
             })
         }
     }
@@ -410,6 +422,7 @@ impl<const R: usize> Layer for AvgPool<R> {
         Ok(GpuOutputs {
             values: AvgPool::encode(self, ctx, encoder, &inputs.input)?,
             indices: None,
+            status: None,
         })
     }
 

@@ -55,6 +55,23 @@ pub enum Error {
     /// wgpu reported an error (validation, out of memory, device lost) while wgpool worked.
     #[error("GPU error: {0}")]
     Gpu(String),
+    /// `max_unpool*` met an index outside its output plane (PyTorch's "Found an invalid max
+    /// index"). On the GPU it is found while the work runs, so it comes from
+    /// [`UnpoolStatus::check`](crate::UnpoolStatus::check); the output is then not valid.
+    #[error(
+        "{op}: Found an invalid max index: {index} (output volumes are of size {output_volume}), \
+         at flat position {position} of indices"
+    )]
+    InvalidIndex {
+        /// The `torch.nn.functional` name of the op.
+        op: &'static str,
+        /// The offending index: the last invalid one in the indices' row-major order.
+        index: i64,
+        /// Its flat position in the indices tensor.
+        position: u64,
+        /// The output plane's size in PyTorch's words: `HxW`, `DxHxW`, or `Lx1` for 1d.
+        output_volume: String,
+    },
 }
 
 impl Error {

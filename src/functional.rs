@@ -1,12 +1,14 @@
 //! `torch.nn.functional`-style entry points: one function per op and rank, taking the same
 //! options struct as the layer (`max_pool2d(ctx, x, &MaxPool2d::new(3).stride(2))`).
 //!
-//! Each submits its work and returns without reading back, so calls chain on the GPU.
+//! Each submits its work and returns without reading back, so calls chain on the GPU; only
+//! `max_unpool*d` waits, to check its indices (chain with `MaxUnpool::encode` instead).
 
 use crate::context::Context;
 use crate::error::Result;
 use crate::ops::avg_pool::{AvgPool1d, AvgPool2d, AvgPool3d};
 use crate::ops::max_pool::{MaxPool1d, MaxPool2d, MaxPool3d};
+use crate::ops::max_unpool::{MaxUnpool1d, MaxUnpool2d, MaxUnpool3d};
 use crate::tensor::Tensor;
 
 macro_rules! max_pool_fns {
@@ -46,4 +48,26 @@ avg_pool_fns! {
     avg_pool1d, AvgPool1d;
     avg_pool2d, AvgPool2d;
     avg_pool3d, AvgPool3d;
+}
+
+macro_rules! max_unpool_fns {
+    ($($name:ident, $options:ty;)*) => {$(
+        #[doc = concat!("`torch.nn.functional.", stringify!($name), "`: waits for the GPU to check ")]
+        /// the indices (see [`MaxUnpool::forward`](crate::MaxUnpool::forward)).
+        pub fn $name(
+            ctx: &Context,
+            input: &Tensor,
+            indices: &Tensor<i64>,
+            options: &$options,
+            output_size: Option<&[i64]>,
+        ) -> Result<Tensor> {
+            options.forward(ctx, input, indices, output_size)
+        }
+    )*};
+}
+
+max_unpool_fns! {
+    max_unpool1d, MaxUnpool1d;
+    max_unpool2d, MaxUnpool2d;
+    max_unpool3d, MaxUnpool3d;
 }

@@ -25,4 +25,5 @@ pub use dims::IntoDims;
 pub use error::{Error, Result};
 pub use ops::avg_pool::{AvgPool, AvgPool1d, AvgPool2d, AvgPool3d};
 pub use ops::max_pool::{MaxPool, MaxPool1d, MaxPool2d, MaxPool3d};
+pub use ops::max_unpool::{MaxUnpool, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d, UnpoolStatus};
 pub use tensor::{Element, Tensor};

@@ -19,15 +19,21 @@ pub enum Kernel {
     AvgPool,
     /// A plain copy, the benchmark's bandwidth yardstick.
     Copy,
+    /// Max unpooling, pass 1: each input element claims its output position.
+    MaxUnpoolScatter,
+    /// Max unpooling, pass 2: each output element takes its winning input, or zero.
+    MaxUnpoolGather,
 }
 
 impl Kernel {
     /// Every kernel, for tests that compile them all.
-    pub const ALL: [Kernel; 4] = [
+    pub const ALL: [Kernel; 6] = [
         Kernel::MaxPool,
         Kernel::MaxPoolWithIndices,
         Kernel::AvgPool,
         Kernel::Copy,
+        Kernel::MaxUnpoolScatter,
+        Kernel::MaxUnpoolGather,
     ];
 
     /// The op's own shader file (without `common.wgsl`).
@@ -38,6 +44,9 @@ impl Kernel {
             }
             Kernel::AvgPool => include_str!("../shaders/avg_pool.wgsl"),
             Kernel::Copy => include_str!("../shaders/copy.wgsl"),
+            Kernel::MaxUnpoolScatter | Kernel::MaxUnpoolGather => {
+                include_str!("../shaders/max_unpool.wgsl")
+            }
         }
     }
 
@@ -53,6 +62,8 @@ impl Kernel {
             Kernel::MaxPoolWithIndices => "max_pool_with_indices",
             Kernel::AvgPool => "avg_pool",
             Kernel::Copy => "copy",
+            Kernel::MaxUnpoolScatter => "max_unpool_scatter",
+            Kernel::MaxUnpoolGather => "max_unpool_gather",
         }
     }
 
@@ -61,6 +72,9 @@ impl Kernel {
         match self {
             Kernel::MaxPool | Kernel::AvgPool | Kernel::Copy => &[true, false],
             Kernel::MaxPoolWithIndices => &[true, false, false],
+            // indices, winner, status (+ input, output): the scatter's are a prefix.
+            Kernel::MaxUnpoolScatter => &[true, false, false],
+            Kernel::MaxUnpoolGather => &[true, false, false, true, false],
         }
     }
 
@@ -71,6 +85,8 @@ impl Kernel {
             Kernel::MaxPoolWithIndices => "wgpool.max_pool_with_indices",
             Kernel::AvgPool => "wgpool.avg_pool",
             Kernel::Copy => "wgpool.copy",
+            Kernel::MaxUnpoolScatter => "wgpool.max_unpool_scatter",
+            Kernel::MaxUnpoolGather => "wgpool.max_unpool_gather",
         }
     }
 }

@@ -5,9 +5,11 @@
 
 mod avg_pool;
 mod max_pool;
+mod max_unpool;
 
 pub use avg_pool::avg_pool;
 pub use max_pool::max_pool;
+pub use max_unpool::max_unpool;
 
 pub use crate::array::Array;
 use crate::error::{Error, Result};

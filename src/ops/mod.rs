@@ -3,6 +3,7 @@
 pub mod avg_pool;
 pub mod copy;
 pub mod max_pool;
+pub mod max_unpool;
 pub(crate) mod sliding;
 
 use crate::error::{Error, Result};

@@ -1,0 +1,145 @@
+//! `max_unpool1d/2d/3d` for [`call`](crate::call): options from keyword arguments, and the
+//! [`Layer`] that runs them on the CPU reference or the GPU.
+
+use super::MaxUnpool;
+use crate::call::{
+    dims_or, download, refuse, stride, upload, Device, GpuInputs, GpuOutputs, Inputs, Kwargs,
+    Layer, Outputs,
+};
+use crate::context::Context;
+use crate::cpu;
+use crate::error::{Error, Result};
+use crate::tensor::Tensor;
+
+/// A max_unpool call: the options and the `output_size` it is called with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MaxUnpoolCall<const R: usize> {
+    options: MaxUnpool<R>,
+    output_size: Option<Vec<i64>>,
+}
+
+/// Builds `max_unpool{R}d` from `kwargs`, refusing arguments it does not take.
+pub(crate) fn max_unpool<const R: usize>(kwargs: &Kwargs) -> Result<MaxUnpoolCall<R>> {
+    let op = MaxUnpool::<R>::NAME;
+    refuse(
+        op,
+        &[
+            ("dilation", kwargs.dilation.is_some()),
+            ("ceil_mode", kwargs.ceil_mode.is_some()),
+            ("count_include_pad", kwargs.count_include_pad.is_some()),
+            ("divisor_override", kwargs.divisor_override.is_some()),
+            ("return_indices", kwargs.return_indices),
+            ("output_ratio", kwargs.output_ratio.is_some()),
+            ("norm_type", kwargs.norm_type.is_some()),
+        ],
+    )?;
+    let output_size = kwargs
+        .output_size
+        .as_deref()
+        .map(|sizes| explicit_sizes(op, sizes))
+        .transpose()?;
+    Ok(MaxUnpoolCall {
+        options: MaxUnpool::<R> {
+            kernel_size: dims_or(op, "kernel_size", &kwargs.kernel_size, None)?,
+            stride: stride(op, &kwargs.stride)?,
+            padding: dims_or(op, "padding", &kwargs.padding, Some(0))?,
+        },
+        output_size,
+    })
+}
+
+/// The sizes of `output_size`, refusing `none` entries: they keep an input size in the
+/// adaptive ops, but an unpooled size is never the input's.
+fn explicit_sizes(op: &'static str, sizes: &[Option<i64>]) -> Result<Vec<i64>> {
+    sizes.iter().copied().collect::<Option<_>>().ok_or_else(|| {
+        let text: Vec<String> = sizes
+            .iter()
+            .map(|s| s.map_or("none".into(), |s| s.to_string()))
+            .collect();
+        Error::argument(
+            op,
+            "output_size",
+            format!(
+                "every output size must be an int, but got {}",
+                text.join(",")
+            ),
+        )
+    })
+}
+
+impl<const R: usize> MaxUnpoolCall<R> {
+    /// The indices, which unpooling cannot do without; refuses `random_samples`.
+    fn indices<'a>(&self, inputs: &'a Inputs) -> Result<&'a crate::Array<i64>> {
+        let op = MaxUnpool::<R>::NAME;
+        refuse(op, &[("random_samples", inputs.random_samples.is_some())])?;
+        inputs.indices.as_ref().ok_or_else(|| {
+            Error::argument(
+                op,
+                "indices",
+                "is required (the int64 positions to unpool to)".into(),
+            )
+        })
+    }
+}
+
+impl<const R: usize> Layer for MaxUnpoolCall<R> {
+    fn encode(
+        &self,
+        ctx: &Context,
+        encoder: &mut wgpu::CommandEncoder,
+        inputs: &GpuInputs,
+        _indices: bool,
+    ) -> Result<GpuOutputs> {
+        let indices = inputs.indices.as_ref().ok_or_else(|| {
+            Error::argument(MaxUnpool::<R>::NAME, "indices", "is required".into())
+        })?;
+        let (values, status) = self.options.encode(
+            ctx,
+            encoder,
+            &inputs.input,
+            indices,
+            self.output_size.as_deref(),
+        )?;
+        Ok(GpuOutputs {
+            values,
+            indices: None,
+            status: Some(status),
+        })
+    }
+
+    fn output_shape(&self, inputs: &Inputs) -> Result<Vec<usize>> {
+        let indices = self.indices(inputs)?;
+        let plan = self.options.plan(
+            &inputs.input.shape,
+            &indices.shape,
+            self.output_size.as_deref(),
+        )?;
+        Ok(plan.output_shape)
+    }
+
+    fn run(&self, inputs: &Inputs, device: Device, _indices: bool) -> Result<Outputs> {
+        let (input, indices) = (&inputs.input, self.indices(inputs)?);
+        let output_size = self.output_size.as_deref();
+        let values = match device {
+            Device::Cpu => cpu::max_unpool(
+                &self.options,
+                &input.data,
+                &input.shape,
+                &indices.data,
+                &indices.shape,
+                output_size,
+            )?,
+            Device::Gpu(ctx) => {
+                let indices = Tensor::upload(ctx, &indices.data, &indices.shape)?;
+                let output =
+                    self.options
+                        .forward(ctx, &upload(ctx, input)?, &indices, output_size)?;
+                download(ctx, &output)?
+            }
+        };
+        Ok(Outputs {
+            values,
+            indices: None,
+        })
+    }
+}
