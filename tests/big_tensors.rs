@@ -64,6 +64,24 @@ fn inputs_over_the_binding_limit_are_split_along_planes() {
         &inputs,
     );
     check("avg_pool2d", window(2, 2, 0), &inputs);
+
+    // Unpool the max pool of the big input back to its size.
+    let pooled = Call::new(
+        "max_pool2d",
+        &Kwargs {
+            return_indices: true,
+            ..window(2, 2, 0)
+        },
+    )
+    .unwrap()
+    .run(&inputs, Device::Cpu)
+    .unwrap();
+    let unpool_inputs = Inputs {
+        input: pooled.values,
+        indices: pooled.indices,
+        random_samples: None,
+    };
+    check("max_unpool2d", window(2, 2, 0), &unpool_inputs);
 }
 
 #[test]
