@@ -99,8 +99,9 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     /// Validates the options against the inputs' shapes and returns the output shape. Refuses
     /// inputs the op does not read (an `indices` tensor for max pooling, say).
     fn output_shape(&self, inputs: &Inputs) -> Result<Vec<usize>>;
-    /// Runs the op; `indices` asks for the int64 indices too (ops that produce them).
-    fn run(&self, inputs: &Inputs, device: Device, indices: bool) -> Result<Outputs>;
+    /// Runs the op on the CPU reference; `indices` asks for the int64 indices too (ops that
+    /// produce them).
+    fn run_cpu(&self, inputs: &Inputs, indices: bool) -> Result<Outputs>;
     /// Records the op into `encoder` on GPU tensors, allocating its outputs; nothing is
     /// submitted (the benchmark times this).
     fn encode(
@@ -213,21 +214,17 @@ impl Call {
     pub fn run(&self, inputs: &Inputs, device: Device) -> Result<Outputs> {
         let output_shape = self.layer.output_shape(inputs)?;
         let Device::Gpu(ctx) = device else {
-            return self.layer.run(inputs, device, self.return_indices);
+            return self.layer.run_cpu(inputs, self.return_indices);
         };
         let sizes = PlaneSizes::new(inputs, self.rank, &output_shape, self.return_indices);
         let chunks = sizes.chunks(ctx)?;
         if chunks.len() <= 1 {
-            return self.layer.run(inputs, device, self.return_indices);
+            return self.run_gpu(ctx, inputs);
         }
         let mut values = Vec::new();
         let mut indices = self.return_indices.then(Vec::new);
         for range in &chunks {
-            let part = self.layer.run(
-                &planes::slice(inputs, self.rank, range),
-                device,
-                self.return_indices,
-            )?;
+            let part = self.run_gpu(ctx, &planes::slice(inputs, self.rank, range))?;
             values.extend(part.values.data);
             if let (Some(all), Some(part)) = (indices.as_mut(), part.indices) {
                 all.extend(part.data);
@@ -242,6 +239,26 @@ impl Call {
                 shape: output_shape,
                 data,
             }),
+        })
+    }
+}
+
+impl Call {
+    /// Uploads, records, submits, checks and reads back one piece of work.
+    fn run_gpu(&self, ctx: &Context, inputs: &Inputs) -> Result<Outputs> {
+        let gpu = GpuInputs::upload(ctx, inputs)?;
+        let mut encoder = ctx.encoder();
+        let outputs = self.encode(ctx, &mut encoder, &gpu)?;
+        ctx.submit(encoder)?;
+        if let Some(status) = &outputs.status {
+            status.check(ctx)?;
+        }
+        Ok(Outputs {
+            values: download(ctx, &outputs.values)?,
+            indices: match &outputs.indices {
+                Some(indices) => Some(download(ctx, indices)?),
+                None => None,
+            },
         })
     }
 }
@@ -368,25 +385,12 @@ impl<const R: usize> Layer for MaxPool<R> {
         Ok(self.plan(&inputs.input.shape)?.output_shape)
     }
 
-    fn run(&self, inputs: &Inputs, device: Device, indices: bool) -> Result<Outputs> {
+    fn run_cpu(&self, inputs: &Inputs, indices: bool) -> Result<Outputs> {
         let input = &inputs.input;
-        let (values, index_array) = match device {
-            Device::Cpu => {
-                let (values, index_array) = cpu::max_pool(self, &input.data, &input.shape)?;
-                (values, Some(index_array))
-            }
-            Device::Gpu(ctx) if indices => {
-                let (values, index_array) = self.forward_with_indices(ctx, &upload(ctx, input)?)?;
-                (download(ctx, &values)?, Some(download(ctx, &index_array)?))
-            }
-            Device::Gpu(ctx) => (
-                download(ctx, &self.forward(ctx, &upload(ctx, input)?)?)?,
-                None,
-            ),
-        };
+        let (values, index_array) = cpu::max_pool(self, &input.data, &input.shape)?;
         Ok(Outputs {
             values,
-            indices: index_array.filter(|_| indices),
+            indices: indices.then_some(index_array),
         })
     }
 }
@@ -431,14 +435,10 @@ impl<const R: usize> Layer for AvgPool<R> {
         Ok(self.plan(&inputs.input.shape)?.output_shape)
     }
 
-    fn run(&self, inputs: &Inputs, device: Device, _indices: bool) -> Result<Outputs> {
+    fn run_cpu(&self, inputs: &Inputs, _indices: bool) -> Result<Outputs> {
         let input = &inputs.input;
-        let values = match device {
-            Device::Cpu => cpu::avg_pool(self, &input.data, &input.shape)?,
-            Device::Gpu(ctx) => download(ctx, &self.forward(ctx, &upload(ctx, input)?)?)?,
-        };
         Ok(Outputs {
-            values,
+            values: cpu::avg_pool(self, &input.data, &input.shape)?,
             indices: None,
         })
     }

@@ -2,14 +2,10 @@
 //! [`Layer`] that runs them on the CPU reference or the GPU.
 
 use super::MaxUnpool;
-use crate::call::{
-    dims_or, download, refuse, stride, upload, Device, GpuInputs, GpuOutputs, Inputs, Kwargs,
-    Layer, Outputs,
-};
+use crate::call::{dims_or, refuse, stride, GpuInputs, GpuOutputs, Inputs, Kwargs, Layer, Outputs};
 use crate::context::Context;
 use crate::cpu;
 use crate::error::{Error, Result};
-use crate::tensor::Tensor;
 
 /// A max_unpool call: the options and the `output_size` it is called with.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,26 +113,16 @@ impl<const R: usize> Layer for MaxUnpoolCall<R> {
         Ok(plan.output_shape)
     }
 
-    fn run(&self, inputs: &Inputs, device: Device, _indices: bool) -> Result<Outputs> {
+    fn run_cpu(&self, inputs: &Inputs, _indices: bool) -> Result<Outputs> {
         let (input, indices) = (&inputs.input, self.indices(inputs)?);
-        let output_size = self.output_size.as_deref();
-        let values = match device {
-            Device::Cpu => cpu::max_unpool(
-                &self.options,
-                &input.data,
-                &input.shape,
-                &indices.data,
-                &indices.shape,
-                output_size,
-            )?,
-            Device::Gpu(ctx) => {
-                let indices = Tensor::upload(ctx, &indices.data, &indices.shape)?;
-                let output =
-                    self.options
-                        .forward(ctx, &upload(ctx, input)?, &indices, output_size)?;
-                download(ctx, &output)?
-            }
-        };
+        let values = cpu::max_unpool(
+            &self.options,
+            &input.data,
+            &input.shape,
+            &indices.data,
+            &indices.shape,
+            self.output_size.as_deref(),
+        )?;
         Ok(Outputs {
             values,
             indices: None,
