@@ -3,6 +3,7 @@
 
 mod common;
 
+use approx::relative_eq;
 use wgpool::call::{Call, Device, Inputs, Kwargs, Outputs};
 use wgpool::{cpu, Array, MaxPool2d};
 
@@ -26,7 +27,7 @@ fn assert_same(op: &str, gpu: &Outputs, cpu: &Outputs) {
         .data
         .iter()
         .zip(&cpu.values.data)
-        .position(|(g, c)| (g - c).abs() > 1e-6 * c.abs().max(1.0));
+        .position(|(g, c)| !relative_eq!(g, c, epsilon = 1e-6, max_relative = 1e-6));
     assert_eq!(bad, None, "{op}: first difference at this element");
     assert_eq!(gpu.indices, cpu.indices, "{op}: indices");
 }

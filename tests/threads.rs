@@ -4,6 +4,8 @@ mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use approx::relative_eq;
+
 use wgpool::call::{Call, Device, Inputs, Kwargs};
 use wgpool::{Array, Context, Tensor};
 
@@ -90,7 +92,10 @@ fn many_threads_share_one_context_and_every_result_is_right() {
                     let cpu = call.run(&inputs, Device::Cpu).unwrap();
                     assert_eq!(gpu.values.shape, cpu.values.shape, "{op}");
                     for (g, c) in gpu.values.data.iter().zip(&cpu.values.data) {
-                        assert!((g - c).abs() <= 1e-5 * c.abs().max(1.0), "{op}: {g} vs {c}");
+                        assert!(
+                            relative_eq!(g, c, epsilon = 1e-6, max_relative = 1e-5),
+                            "{op}: {g} vs {c}"
+                        );
                     }
                     assert_eq!(gpu.indices, cpu.indices, "{op}");
                     checked.fetch_add(1, Ordering::Relaxed);
