@@ -14,6 +14,7 @@ pub mod geometry;
 pub mod npy;
 pub mod ops;
 pub mod pipelines;
+pub mod random;
 pub mod tensor;
 pub mod timing;
 
