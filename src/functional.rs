@@ -6,6 +6,7 @@
 use crate::context::Context;
 use crate::error::Result;
 use crate::ops::avg_pool::{AvgPool1d, AvgPool2d, AvgPool3d};
+use crate::ops::fractional_max_pool::{FractionalMaxPool2d, FractionalMaxPool3d};
 use crate::ops::max_pool::{MaxPool1d, MaxPool2d, MaxPool3d};
 use crate::tensor::Tensor;
 
@@ -46,4 +47,9 @@ avg_pool_fns! {
     avg_pool1d, AvgPool1d;
     avg_pool2d, AvgPool2d;
     avg_pool3d, AvgPool3d;
+}
+
+max_pool_fns! {
+    fractional_max_pool2d, fractional_max_pool2d_with_indices, FractionalMaxPool2d;
+    fractional_max_pool3d, fractional_max_pool3d_with_indices, FractionalMaxPool3d;
 }

@@ -19,15 +19,21 @@ pub enum Kernel {
     AvgPool,
     /// A plain copy, the benchmark's bandwidth yardstick.
     Copy,
+    /// Fractional max pooling, values only.
+    FractionalMaxPool,
+    /// Fractional max pooling with plane-flat int64 indices.
+    FractionalMaxPoolWithIndices,
 }
 
 impl Kernel {
     /// Every kernel, for tests that compile them all.
-    pub const ALL: [Kernel; 4] = [
+    pub const ALL: [Kernel; 6] = [
         Kernel::MaxPool,
         Kernel::MaxPoolWithIndices,
         Kernel::AvgPool,
         Kernel::Copy,
+        Kernel::FractionalMaxPool,
+        Kernel::FractionalMaxPoolWithIndices,
     ];
 
     /// The op's own shader file (without `common.wgsl`).
@@ -38,6 +44,9 @@ impl Kernel {
             }
             Kernel::AvgPool => include_str!("../shaders/avg_pool.wgsl"),
             Kernel::Copy => include_str!("../shaders/copy.wgsl"),
+            Kernel::FractionalMaxPool | Kernel::FractionalMaxPoolWithIndices => {
+                include_str!("../shaders/fractional_max_pool.wgsl")
+            }
         }
     }
 
@@ -53,6 +62,8 @@ impl Kernel {
             Kernel::MaxPoolWithIndices => "max_pool_with_indices",
             Kernel::AvgPool => "avg_pool",
             Kernel::Copy => "copy",
+            Kernel::FractionalMaxPool => "fractional_max_pool",
+            Kernel::FractionalMaxPoolWithIndices => "fractional_max_pool_with_indices",
         }
     }
 
@@ -61,6 +72,9 @@ impl Kernel {
         match self {
             Kernel::MaxPool | Kernel::AvgPool | Kernel::Copy => &[true, false],
             Kernel::MaxPoolWithIndices => &[true, false, false],
+            // input, window starts, output (, indices)
+            Kernel::FractionalMaxPool => &[true, true, false],
+            Kernel::FractionalMaxPoolWithIndices => &[true, true, false, false],
         }
     }
 
@@ -71,6 +85,8 @@ impl Kernel {
             Kernel::MaxPoolWithIndices => "wgpool.max_pool_with_indices",
             Kernel::AvgPool => "wgpool.avg_pool",
             Kernel::Copy => "wgpool.copy",
+            Kernel::FractionalMaxPool => "wgpool.fractional_max_pool",
+            Kernel::FractionalMaxPoolWithIndices => "wgpool.fractional_max_pool_with_indices",
         }
     }
 }

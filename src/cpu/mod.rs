@@ -4,9 +4,11 @@
 //! GPU results against them.
 
 mod avg_pool;
+mod fractional_max_pool;
 mod max_pool;
 
 pub use avg_pool::avg_pool;
+pub use fractional_max_pool::fractional_max_pool;
 pub use max_pool::max_pool;
 
 pub use crate::array::Array;
