@@ -780,3 +780,44 @@ fn functional_form_and_calls_by_name_agree() {
         assert_eq!(outputs.indices.unwrap().data, want_idx.data);
     }
 }
+
+/// More outputs than 65,535 workgroups of `workgroup_size()` threads: the dispatch folds into
+/// 2-d, and the starts buffer holds millions of entries.
+#[test]
+fn output_beyond_one_dispatch_dimension() {
+    let Some(ctx) = common::gpu() else { return };
+    let limits = ctx.device().limits();
+    let one_dim =
+        limits.max_compute_workgroups_per_dimension as usize * ctx.workgroup_size() as usize;
+    // (1, 6, 1, L), k=(1, 2), O=(1, L-1): 6 * (L-1) outputs, just past the limit.
+    let planes = 6;
+    let out_len = one_dim / planes + 8;
+    let shape = [1, planes, 1, out_len + 1];
+    let mut rng = Rng::new(random::seed(), 807);
+    let data = fill(&mut rng, Fill::Special, planes * (out_len + 1));
+    let options = FractionalMaxPool2d::new([1, 2])
+        .output_size([1, out_len as i64])
+        .seed(5);
+    let (cpu, cpu_idx) = wgpool::cpu::fractional_max_pool(&options, &data, &shape).unwrap();
+    let total = cpu.data.len();
+    assert!(
+        total > one_dim && total > 65_535 * 256,
+        "{total} outputs need no folding"
+    );
+    let input = Tensor::upload(ctx, &data, &shape).unwrap();
+    let values = options.forward(ctx, &input).unwrap();
+    assert_bits_eq(
+        &values.download(ctx).unwrap(),
+        &cpu.data,
+        &"large, values only",
+    );
+    // The int64 indices need 8 bytes per output in one binding: only where the adapter allows.
+    if (total * 8) as u64 <= limits.max_storage_buffer_binding_size {
+        let (_, indices) = options.forward_with_indices(ctx, &input).unwrap();
+        assert_eq!(
+            indices.download(ctx).unwrap(),
+            cpu_idx.data,
+            "large indices"
+        );
+    }
+}
