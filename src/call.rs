@@ -7,6 +7,7 @@ use crate::cpu;
 use crate::dims::dims_from_slice;
 use crate::error::{Error, Result};
 use crate::ops::avg_pool::AvgPool;
+use crate::ops::fractional_max_pool;
 use crate::ops::max_pool::MaxPool;
 use crate::ops::max_unpool::layer::max_unpool;
 use crate::ops::max_unpool::UnpoolStatus;
@@ -14,7 +15,7 @@ use crate::planes::{self, PlaneSizes};
 use crate::tensor::{Element, Tensor};
 
 /// The ops [`call`] knows, by `torch.nn.functional` name.
-pub const OPS: [&str; 9] = [
+pub const OPS: [&str; 11] = [
     "max_pool1d",
     "max_pool2d",
     "max_pool3d",
@@ -24,6 +25,8 @@ pub const OPS: [&str; 9] = [
     "max_unpool1d",
     "max_unpool2d",
     "max_unpool3d",
+    "fractional_max_pool2d",
+    "fractional_max_pool3d",
 ];
 
 /// PyTorch's keyword arguments; `None` means "not passed" (PyTorch's default). Lists may have one
@@ -102,6 +105,11 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     /// Runs the op on the CPU reference; `indices` asks for the int64 indices too (ops that
     /// produce them).
     fn run_cpu(&self, inputs: &Inputs, indices: bool) -> Result<Outputs>;
+    /// The random samples the op draws when `inputs` has none (fractional max pooling), so
+    /// that work split into pieces of planes uses the samples of the whole.
+    fn drawn_samples(&self, _inputs: &Inputs) -> Option<Array<f32>> {
+        None
+    }
     /// Records the op into `encoder` on GPU tensors, allocating its outputs; nothing is
     /// submitted (the benchmark times this).
     fn encode(
@@ -174,6 +182,8 @@ impl Call {
             "max_unpool1d" => Box::new(max_unpool::<1>(kwargs)?),
             "max_unpool2d" => Box::new(max_unpool::<2>(kwargs)?),
             "max_unpool3d" => Box::new(max_unpool::<3>(kwargs)?),
+            "fractional_max_pool2d" => Box::new(fractional_max_pool::from_kwargs::<2>(kwargs)?),
+            "fractional_max_pool3d" => Box::new(fractional_max_pool::from_kwargs::<3>(kwargs)?),
             other => {
                 return Err(Error::UnknownOp(format!(
                     "unknown op '{other}' (expected one of {})",
@@ -221,10 +231,12 @@ impl Call {
         if chunks.len() <= 1 {
             return self.run_gpu(ctx, inputs);
         }
+        let drawn = self.layer.drawn_samples(inputs);
+        let samples = drawn.as_ref().or(inputs.random_samples.as_ref());
         let mut values = Vec::new();
         let mut indices = self.return_indices.then(Vec::new);
         for range in &chunks {
-            let part = self.run_gpu(ctx, &planes::slice(inputs, self.rank, range))?;
+            let part = self.run_gpu(ctx, &planes::slice(inputs, samples, self.rank, range))?;
             values.extend(part.values.data);
             if let (Some(all), Some(part)) = (indices.as_mut(), part.indices) {
                 all.extend(part.data);

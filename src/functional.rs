@@ -7,6 +7,7 @@
 use crate::context::Context;
 use crate::error::Result;
 use crate::ops::avg_pool::{AvgPool1d, AvgPool2d, AvgPool3d};
+use crate::ops::fractional_max_pool::{FractionalMaxPool2d, FractionalMaxPool3d};
 use crate::ops::max_pool::{MaxPool1d, MaxPool2d, MaxPool3d};
 use crate::ops::max_unpool::{MaxUnpool1d, MaxUnpool2d, MaxUnpool3d};
 use crate::tensor::Tensor;
@@ -70,4 +71,9 @@ max_unpool_fns! {
     max_unpool1d, MaxUnpool1d;
     max_unpool2d, MaxUnpool2d;
     max_unpool3d, MaxUnpool3d;
+}
+
+max_pool_fns! {
+    fractional_max_pool2d, fractional_max_pool2d_with_indices, FractionalMaxPool2d;
+    fractional_max_pool3d, fractional_max_pool3d_with_indices, FractionalMaxPool3d;
 }

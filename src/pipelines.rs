@@ -23,17 +23,23 @@ pub enum Kernel {
     MaxUnpoolScatter,
     /// Max unpooling, pass 2: each output element takes its winning input, or zero.
     MaxUnpoolGather,
+    /// Fractional max pooling, values only.
+    FractionalMaxPool,
+    /// Fractional max pooling with plane-flat int64 indices.
+    FractionalMaxPoolWithIndices,
 }
 
 impl Kernel {
     /// Every kernel, for tests that compile them all.
-    pub const ALL: [Kernel; 6] = [
+    pub const ALL: [Kernel; 8] = [
         Kernel::MaxPool,
         Kernel::MaxPoolWithIndices,
         Kernel::AvgPool,
         Kernel::Copy,
         Kernel::MaxUnpoolScatter,
         Kernel::MaxUnpoolGather,
+        Kernel::FractionalMaxPool,
+        Kernel::FractionalMaxPoolWithIndices,
     ];
 
     /// The op's own shader file (without `common.wgsl`).
@@ -46,6 +52,9 @@ impl Kernel {
             Kernel::Copy => include_str!("../shaders/copy.wgsl"),
             Kernel::MaxUnpoolScatter | Kernel::MaxUnpoolGather => {
                 include_str!("../shaders/max_unpool.wgsl")
+            }
+            Kernel::FractionalMaxPool | Kernel::FractionalMaxPoolWithIndices => {
+                include_str!("../shaders/fractional_max_pool.wgsl")
             }
         }
     }
@@ -64,6 +73,8 @@ impl Kernel {
             Kernel::Copy => "copy",
             Kernel::MaxUnpoolScatter => "max_unpool_scatter",
             Kernel::MaxUnpoolGather => "max_unpool_gather",
+            Kernel::FractionalMaxPool => "fractional_max_pool",
+            Kernel::FractionalMaxPoolWithIndices => "fractional_max_pool_with_indices",
         }
     }
 
@@ -75,6 +86,9 @@ impl Kernel {
             // indices, winner, status (+ input, output): the scatter's are a prefix.
             Kernel::MaxUnpoolScatter => &[true, false, false],
             Kernel::MaxUnpoolGather => &[true, false, false, true, false],
+            // input, window starts, output (, indices)
+            Kernel::FractionalMaxPool => &[true, true, false],
+            Kernel::FractionalMaxPoolWithIndices => &[true, true, false, false],
         }
     }
 
@@ -87,6 +101,8 @@ impl Kernel {
             Kernel::Copy => "wgpool.copy",
             Kernel::MaxUnpoolScatter => "wgpool.max_unpool_scatter",
             Kernel::MaxUnpoolGather => "wgpool.max_unpool_gather",
+            Kernel::FractionalMaxPool => "wgpool.fractional_max_pool",
+            Kernel::FractionalMaxPoolWithIndices => "wgpool.fractional_max_pool_with_indices",
         }
     }
 }

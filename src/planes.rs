@@ -61,8 +61,14 @@ impl PlaneSizes {
     }
 }
 
-/// The planes `range` of `inputs`, as an unbatched call with `range.len()` channels.
-pub(crate) fn slice(inputs: &Inputs, rank: usize, range: &Range<usize>) -> Inputs {
+/// The planes `range` of `inputs` (with `samples` for its random samples), as an unbatched
+/// call with `range.len()` channels.
+pub(crate) fn slice(
+    inputs: &Inputs,
+    samples: Option<&Array<f32>>,
+    rank: usize,
+    range: &Range<usize>,
+) -> Inputs {
     let plane_slice = |array: &Array<f32>| {
         let spatial = &array.shape[array.shape.len() - rank..];
         let plane: usize = spatial.iter().product();
@@ -86,7 +92,7 @@ pub(crate) fn slice(inputs: &Inputs, rank: usize, range: &Range<usize>) -> Input
             }
         }),
         // (N, C, r) samples: one row of r per plane, in plane order.
-        random_samples: inputs.random_samples.as_ref().map(|samples| {
+        random_samples: samples.map(|samples| {
             let r = samples.shape.last().copied().unwrap_or(0);
             Array {
                 shape: vec![1, range.len(), r],

@@ -2,6 +2,7 @@
 
 pub mod avg_pool;
 pub mod copy;
+pub mod fractional_max_pool;
 pub mod max_pool;
 pub mod max_unpool;
 pub(crate) mod sliding;
