@@ -65,6 +65,17 @@ fn inputs_over_the_binding_limit_are_split_along_planes() {
         &inputs,
     );
     check("avg_pool2d", window(2, 2, 0), &inputs);
+    // Drawn random samples: the pieces must use the samples of the whole call.
+    check(
+        "fractional_max_pool2d",
+        Kwargs {
+            kernel_size: Some(vec![2]),
+            output_ratio: Some(vec![0.5]),
+            return_indices: true,
+            ..Default::default()
+        },
+        &inputs,
+    );
 
     // Unpool the max pool of the big input back to its size.
     let pooled = Call::new(
