@@ -7,17 +7,21 @@ use crate::cpu;
 use crate::dims::dims_from_slice;
 use crate::error::{Error, Result};
 use crate::ops::avg_pool::AvgPool;
+use crate::ops::lp_pool;
 use crate::ops::max_pool::MaxPool;
 use crate::tensor::{Element, Tensor};
 
 /// The ops [`call`] knows, by `torch.nn.functional` name.
-pub const OPS: [&str; 6] = [
+pub const OPS: [&str; 9] = [
     "max_pool1d",
     "max_pool2d",
     "max_pool3d",
     "avg_pool1d",
     "avg_pool2d",
     "avg_pool3d",
+    "lp_pool1d",
+    "lp_pool2d",
+    "lp_pool3d",
 ];
 
 /// PyTorch's keyword arguments; `None` means "not passed" (PyTorch's default). Lists may have one
@@ -116,6 +120,9 @@ impl Call {
             "avg_pool1d" => Box::new(avg_pool::<1>(kwargs)?),
             "avg_pool2d" => Box::new(avg_pool::<2>(kwargs)?),
             "avg_pool3d" => Box::new(avg_pool::<3>(kwargs)?),
+            "lp_pool1d" => Box::new(lp_pool::from_kwargs::<1>(kwargs)?),
+            "lp_pool2d" => Box::new(lp_pool::from_kwargs::<2>(kwargs)?),
+            "lp_pool3d" => Box::new(lp_pool::from_kwargs::<3>(kwargs)?),
             other => {
                 return Err(Error::UnknownOp(format!(
                     "unknown op '{other}' (expected one of {})",

@@ -6,6 +6,7 @@
 use crate::context::Context;
 use crate::error::Result;
 use crate::ops::avg_pool::{AvgPool1d, AvgPool2d, AvgPool3d};
+use crate::ops::lp_pool::{LpPool1d, LpPool2d, LpPool3d};
 use crate::ops::max_pool::{MaxPool1d, MaxPool2d, MaxPool3d};
 use crate::tensor::Tensor;
 
@@ -46,4 +47,19 @@ avg_pool_fns! {
     avg_pool1d, AvgPool1d;
     avg_pool2d, AvgPool2d;
     avg_pool3d, AvgPool3d;
+}
+
+/// `torch.nn.functional.lp_pool1d`.
+pub fn lp_pool1d(ctx: &Context, input: &Tensor, options: &LpPool1d) -> Result<Tensor> {
+    options.forward(ctx, input)
+}
+
+/// `torch.nn.functional.lp_pool2d`.
+pub fn lp_pool2d(ctx: &Context, input: &Tensor, options: &LpPool2d) -> Result<Tensor> {
+    options.forward(ctx, input)
+}
+
+/// `torch.nn.functional.lp_pool3d`.
+pub fn lp_pool3d(ctx: &Context, input: &Tensor, options: &LpPool3d) -> Result<Tensor> {
+    options.forward(ctx, input)
 }

@@ -22,5 +22,6 @@ pub use context::{adapters, Backend, Context};
 pub use dims::IntoDims;
 pub use error::{Error, Result};
 pub use ops::avg_pool::{AvgPool, AvgPool1d, AvgPool2d, AvgPool3d};
+pub use ops::lp_pool::{LpPool, LpPool1d, LpPool2d, LpPool3d};
 pub use ops::max_pool::{MaxPool, MaxPool1d, MaxPool2d, MaxPool3d};
 pub use tensor::{Element, Tensor};

@@ -19,15 +19,21 @@ pub enum Kernel {
     AvgPool,
     /// A plain copy, the benchmark's bandwidth yardstick.
     Copy,
+    /// LP pooling with a finite `norm_type`.
+    LpPool,
+    /// LP pooling with `norm_type` = +inf (max of |x|) or -inf (min of |x|).
+    LpPoolInfNorm,
 }
 
 impl Kernel {
     /// Every kernel, for tests that compile them all.
-    pub const ALL: [Kernel; 4] = [
+    pub const ALL: [Kernel; 6] = [
         Kernel::MaxPool,
         Kernel::MaxPoolWithIndices,
         Kernel::AvgPool,
         Kernel::Copy,
+        Kernel::LpPool,
+        Kernel::LpPoolInfNorm,
     ];
 
     /// The op's own shader file (without `common.wgsl`).
@@ -38,6 +44,7 @@ impl Kernel {
             }
             Kernel::AvgPool => include_str!("../shaders/avg_pool.wgsl"),
             Kernel::Copy => include_str!("../shaders/copy.wgsl"),
+            Kernel::LpPool | Kernel::LpPoolInfNorm => include_str!("../shaders/lp_pool.wgsl"),
         }
     }
 
@@ -53,6 +60,8 @@ impl Kernel {
             Kernel::MaxPoolWithIndices => "max_pool_with_indices",
             Kernel::AvgPool => "avg_pool",
             Kernel::Copy => "copy",
+            Kernel::LpPool => "lp_pool",
+            Kernel::LpPoolInfNorm => "lp_pool_inf_norm",
         }
     }
 
@@ -60,6 +69,7 @@ impl Kernel {
     pub fn storage_bindings(self) -> &'static [bool] {
         match self {
             Kernel::MaxPool | Kernel::AvgPool | Kernel::Copy => &[true, false],
+            Kernel::LpPool | Kernel::LpPoolInfNorm => &[true, false],
             Kernel::MaxPoolWithIndices => &[true, false, false],
         }
     }
@@ -71,6 +81,8 @@ impl Kernel {
             Kernel::MaxPoolWithIndices => "wgpool.max_pool_with_indices",
             Kernel::AvgPool => "wgpool.avg_pool",
             Kernel::Copy => "wgpool.copy",
+            Kernel::LpPool => "wgpool.lp_pool",
+            Kernel::LpPoolInfNorm => "wgpool.lp_pool_inf_norm",
         }
     }
 }

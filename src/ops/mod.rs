@@ -2,7 +2,9 @@
 
 pub mod avg_pool;
 pub mod copy;
+pub mod lp_pool;
 pub mod max_pool;
+pub(crate) mod power;
 pub(crate) mod sliding;
 
 use crate::error::{Error, Result};
