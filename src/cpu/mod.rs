@@ -4,12 +4,12 @@
 //! GPU results against them.
 
 mod avg_pool;
+mod lp_pool;
 mod max_pool;
 
 pub use avg_pool::avg_pool;
-pub use max_pool::max_pool;
-mod lp_pool;
 pub use lp_pool::lp_pool;
+pub use max_pool::max_pool;
 
 pub use crate::array::Array;
 use crate::error::{Error, Result};
