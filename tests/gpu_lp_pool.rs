@@ -549,6 +549,27 @@ fn pow_edge_cases_through_the_pipeline() {
     assert!(nan > 100 && infinite > 100, "{nan} NaN, {infinite} inf");
 }
 
+/// `sign(a) * relu(|a|)` in PyTorch's composite turns a -0 average into +0 before the root. A
+/// -0 average needs a subnormal sum (here -2^-149, halved), so this runs on the CPU reference
+/// only: WGSL lets a GPU flush subnormals.
+#[test]
+fn cpu_reference_turns_a_negative_zero_average_into_positive_zero() {
+    // 2^-126 - (2^-126 + 2^-149) = -2^-149, as x (p=1) or as 1/x (p=-1).
+    let sums = [
+        (1.0, [f32::MIN_POSITIVE, -f32::from_bits(0x0080_0001)]),
+        (
+            -1.0,
+            [f32::from_bits(0x7e80_0000), -f32::from_bits(0x7e7f_fffe)],
+        ),
+    ];
+    for (p, data) in sums {
+        let values = wgpool::cpu::lp_pool(&LpPool1d::new(p, 2), &data, &[1, 2]).unwrap();
+        // p=1: 2 * (+0) = +0, not -0; p=-1: 1/(+0) = +inf, not -inf.
+        let expected = if p > 0.0 { 0.0 } else { f32::INFINITY };
+        assert_bits_eq(&values.data, &[expected], &format_args!("p={p}"));
+    }
+}
+
 /// Kernels above the size compiled into specialised pipelines, on both sides, mixed per dim.
 #[test]
 fn large_kernels_take_the_generic_loops() {
@@ -561,6 +582,27 @@ fn large_kernels_take_the_generic_loops() {
             pool(&options, &data, &shape);
         }
     }
+}
+
+/// Kernels of i32::MAX are valid in ceil mode when the stride keeps one window: k_eff is the
+/// input, Kprod is huge (2^62 in 2d, converted to f32 once), and the GPU visits only the taps
+/// inside the input.
+#[test]
+fn huge_kernels_in_ceil_mode() {
+    let k = i32::MAX as i64;
+    let data = [3.0, -4.0, 0.5, 2.0, -1.0];
+    for p in [2.0, 1.0, -1.0, 0.5, f64::INFINITY, f64::NEG_INFINITY] {
+        let options = LpPool1d::new(p, k).stride(k).ceil_mode(true);
+        let values = pool(&options, &data, &[1, 5]);
+        let options = LpPool2d::new(p, k).stride(k).ceil_mode(true);
+        assert_eq!(pool(&options, &data[..1], &[1, 1, 1]).len(), 1);
+        if p == 1.0 {
+            // (0.5 / 5 * (2^31 - 1))^1.
+            assert_values(&values, &[0.1 * k as f32]);
+        }
+    }
+    let options = LpPool3d::new(f64::INFINITY, k).stride(k).ceil_mode(true);
+    assert_bits_eq(&pool(&options, &[-2.5], &[1, 1, 1, 1]), &[2.5], &"3d");
 }
 
 // ---------------------------------------------------------------------------------------------
