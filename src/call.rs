@@ -8,6 +8,7 @@ use crate::dims::dims_from_slice;
 use crate::error::{Error, Result};
 use crate::ops::avg_pool::AvgPool;
 use crate::ops::fractional_max_pool;
+use crate::ops::lp_pool;
 use crate::ops::max_pool::MaxPool;
 use crate::ops::max_unpool::layer::max_unpool;
 use crate::ops::max_unpool::UnpoolStatus;
@@ -15,7 +16,7 @@ use crate::planes::{self, PlaneSizes};
 use crate::tensor::{Element, Tensor};
 
 /// The ops [`call`] knows, by `torch.nn.functional` name.
-pub const OPS: [&str; 11] = [
+pub const OPS: [&str; 14] = [
     "max_pool1d",
     "max_pool2d",
     "max_pool3d",
@@ -27,6 +28,9 @@ pub const OPS: [&str; 11] = [
     "max_unpool3d",
     "fractional_max_pool2d",
     "fractional_max_pool3d",
+    "lp_pool1d",
+    "lp_pool2d",
+    "lp_pool3d",
 ];
 
 /// PyTorch's keyword arguments; `None` means "not passed" (PyTorch's default). Lists may have one
@@ -184,6 +188,9 @@ impl Call {
             "max_unpool3d" => Box::new(max_unpool::<3>(kwargs)?),
             "fractional_max_pool2d" => Box::new(fractional_max_pool::from_kwargs::<2>(kwargs)?),
             "fractional_max_pool3d" => Box::new(fractional_max_pool::from_kwargs::<3>(kwargs)?),
+            "lp_pool1d" => Box::new(lp_pool::from_kwargs::<1>(kwargs)?),
+            "lp_pool2d" => Box::new(lp_pool::from_kwargs::<2>(kwargs)?),
+            "lp_pool3d" => Box::new(lp_pool::from_kwargs::<3>(kwargs)?),
             other => {
                 return Err(Error::UnknownOp(format!(
                     "unknown op '{other}' (expected one of {})",

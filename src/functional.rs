@@ -8,6 +8,7 @@ use crate::context::Context;
 use crate::error::Result;
 use crate::ops::avg_pool::{AvgPool1d, AvgPool2d, AvgPool3d};
 use crate::ops::fractional_max_pool::{FractionalMaxPool2d, FractionalMaxPool3d};
+use crate::ops::lp_pool::{LpPool1d, LpPool2d, LpPool3d};
 use crate::ops::max_pool::{MaxPool1d, MaxPool2d, MaxPool3d};
 use crate::ops::max_unpool::{MaxUnpool1d, MaxUnpool2d, MaxUnpool3d};
 use crate::tensor::Tensor;
@@ -76,4 +77,19 @@ max_unpool_fns! {
 max_pool_fns! {
     fractional_max_pool2d, fractional_max_pool2d_with_indices, FractionalMaxPool2d;
     fractional_max_pool3d, fractional_max_pool3d_with_indices, FractionalMaxPool3d;
+}
+
+/// `torch.nn.functional.lp_pool1d`.
+pub fn lp_pool1d(ctx: &Context, input: &Tensor, options: &LpPool1d) -> Result<Tensor> {
+    options.forward(ctx, input)
+}
+
+/// `torch.nn.functional.lp_pool2d`.
+pub fn lp_pool2d(ctx: &Context, input: &Tensor, options: &LpPool2d) -> Result<Tensor> {
+    options.forward(ctx, input)
+}
+
+/// `torch.nn.functional.lp_pool3d`.
+pub fn lp_pool3d(ctx: &Context, input: &Tensor, options: &LpPool3d) -> Result<Tensor> {
+    options.forward(ctx, input)
 }

@@ -27,11 +27,15 @@ pub enum Kernel {
     FractionalMaxPool,
     /// Fractional max pooling with plane-flat int64 indices.
     FractionalMaxPoolWithIndices,
+    /// LP pooling with a finite `norm_type`.
+    LpPool,
+    /// LP pooling with `norm_type` = +inf (max of |x|) or -inf (min of |x|).
+    LpPoolInfNorm,
 }
 
 impl Kernel {
     /// Every kernel, for tests that compile them all.
-    pub const ALL: [Kernel; 8] = [
+    pub const ALL: [Kernel; 10] = [
         Kernel::MaxPool,
         Kernel::MaxPoolWithIndices,
         Kernel::AvgPool,
@@ -40,6 +44,8 @@ impl Kernel {
         Kernel::MaxUnpoolGather,
         Kernel::FractionalMaxPool,
         Kernel::FractionalMaxPoolWithIndices,
+        Kernel::LpPool,
+        Kernel::LpPoolInfNorm,
     ];
 
     /// The op's own shader file (without `common.wgsl`).
@@ -56,6 +62,7 @@ impl Kernel {
             Kernel::FractionalMaxPool | Kernel::FractionalMaxPoolWithIndices => {
                 include_str!("../shaders/fractional_max_pool.wgsl")
             }
+            Kernel::LpPool | Kernel::LpPoolInfNorm => include_str!("../shaders/lp_pool.wgsl"),
         }
     }
 
@@ -75,6 +82,8 @@ impl Kernel {
             Kernel::MaxUnpoolGather => "max_unpool_gather",
             Kernel::FractionalMaxPool => "fractional_max_pool",
             Kernel::FractionalMaxPoolWithIndices => "fractional_max_pool_with_indices",
+            Kernel::LpPool => "lp_pool",
+            Kernel::LpPoolInfNorm => "lp_pool_inf_norm",
         }
     }
 
@@ -82,6 +91,7 @@ impl Kernel {
     pub fn storage_bindings(self) -> &'static [bool] {
         match self {
             Kernel::MaxPool | Kernel::AvgPool | Kernel::Copy => &[true, false],
+            Kernel::LpPool | Kernel::LpPoolInfNorm => &[true, false],
             Kernel::MaxPoolWithIndices => &[true, false, false],
             // indices, winner, status (+ input, output): the scatter's are a prefix.
             Kernel::MaxUnpoolScatter => &[true, false, false],
@@ -103,6 +113,8 @@ impl Kernel {
             Kernel::MaxUnpoolGather => "wgpool.max_unpool_gather",
             Kernel::FractionalMaxPool => "wgpool.fractional_max_pool",
             Kernel::FractionalMaxPoolWithIndices => "wgpool.fractional_max_pool_with_indices",
+            Kernel::LpPool => "wgpool.lp_pool",
+            Kernel::LpPoolInfNorm => "wgpool.lp_pool_inf_norm",
         }
     }
 }

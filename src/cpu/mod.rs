@@ -5,11 +5,13 @@
 
 mod avg_pool;
 mod fractional_max_pool;
+mod lp_pool;
 mod max_pool;
 mod max_unpool;
 
 pub use avg_pool::avg_pool;
 pub use fractional_max_pool::fractional_max_pool;
+pub use lp_pool::lp_pool;
 pub use max_pool::max_pool;
 pub use max_unpool::max_unpool;
 

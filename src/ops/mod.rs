@@ -3,8 +3,10 @@
 pub mod avg_pool;
 pub mod copy;
 pub mod fractional_max_pool;
+pub mod lp_pool;
 pub mod max_pool;
 pub mod max_unpool;
+pub(crate) mod power;
 pub(crate) mod sliding;
 
 use crate::error::{Error, Result};
