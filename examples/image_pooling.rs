@@ -3,10 +3,10 @@
 //! max-pool → unpool round trip (only each window's maximum survives).
 //!
 //! `cargo run --release --example image_pooling [input.png] [sheet.png]`: without an input it
-//! draws a picture of its own; the sheet goes to `image_pooling.png` unless named.
+//! draws a picture of its own; the sheet goes to `target/image_pooling.png` unless named.
 
 use image::{Rgb, RgbImage};
-use wgpool::{AvgPool2d, Backend, Context, MaxPool2d, MaxUnpool2d, Tensor};
+use wgpool::{AvgPool2d, Backend, Context, LpPool2d, MaxPool2d, MaxUnpool2d, Tensor};
 
 const SIDE: u32 = 256;
 
@@ -54,7 +54,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(path) => image::open(&path)?.to_rgb8(),
         None => drawn_picture(),
     };
-    let sheet_path = args.next().unwrap_or_else(|| "image_pooling.png".into());
+    let sheet_path = args
+        .next()
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/target/image_pooling.png").into());
 
     let ctx = Context::new(Backend::Any)?;
     let (data, shape) = to_planes(&picture);
@@ -62,29 +64,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Every op recorded into one encoder, one submit.
     let mut encoder = ctx.encoder();
-    let window = MaxPool2d::new(8);
-    let max = window.encode(&ctx, &mut encoder, &x)?;
+    let max = MaxPool2d::new(8).encode(&ctx, &mut encoder, &x)?;
     let avg = AvgPool2d::new(8).encode(&ctx, &mut encoder, &x)?;
-    let (pooled, indices) = window.encode_with_indices(&ctx, &mut encoder, &x)?;
+    // The L2 norm of each 8x8 window; divided by 8 below to land back in [0, 1].
+    let lp = LpPool2d::new(2.0, 8).encode(&ctx, &mut encoder, &x)?;
+    let (pooled, indices) = MaxPool2d::new(2).encode_with_indices(&ctx, &mut encoder, &x)?;
     let (unpooled, status) =
-        MaxUnpool2d::new(8).encode(&ctx, &mut encoder, &pooled, &indices, None)?;
+        MaxUnpool2d::new(2).encode(&ctx, &mut encoder, &pooled, &indices, None)?;
     ctx.submit(encoder)?;
     status.check(&ctx)?;
 
     let tiles = [
-        ("original", x),
-        ("max_pool2d k8", max),
-        ("avg_pool2d k8", avg),
-        ("max_pool2d k8 -> max_unpool2d", unpooled),
+        ("original", x, 1.0),
+        ("max_pool2d k8", max, 1.0),
+        ("avg_pool2d k8", avg, 1.0),
+        ("lp_pool2d p=2 k8, divided by 8", lp, 1.0 / 8.0),
+        ("max_pool2d k2 -> max_unpool2d", unpooled, 1.0),
     ];
-    let mut sheet = RgbImage::from_pixel(
-        SIDE * tiles.len() as u32 + 8 * (tiles.len() as u32 - 1),
-        SIDE,
-        Rgb([255, 255, 255]),
-    );
-    for (i, (name, tensor)) in tiles.iter().enumerate() {
-        let drawn = tile(&tensor.download(&ctx)?, tensor.shape(), SIDE);
-        image::imageops::replace(&mut sheet, &drawn, i as i64 * (SIDE as i64 + 8), 0);
+    let gap = 8;
+    let width = (SIDE + gap) * tiles.len() as u32 - gap;
+    let mut sheet = RgbImage::from_pixel(width, SIDE, Rgb([255, 255, 255]));
+    for (i, (name, tensor, scale)) in tiles.iter().enumerate() {
+        let values: Vec<f32> = tensor.download(&ctx)?.iter().map(|v| v * scale).collect();
+        let drawn = tile(&values, tensor.shape(), SIDE);
+        image::imageops::replace(&mut sheet, &drawn, (i as u32 * (SIDE + gap)) as i64, 0);
         println!("tile {}: {name} {:?}", i + 1, tensor.shape());
     }
     sheet.save(&sheet_path)?;
