@@ -8,16 +8,23 @@ use crate::dims::dims_from_slice;
 use crate::error::{Error, Result};
 use crate::ops::avg_pool::AvgPool;
 use crate::ops::max_pool::MaxPool;
+use crate::ops::{adaptive_avg_pool, adaptive_max_pool};
 use crate::tensor::{Element, Tensor};
 
 /// The ops [`call`] knows, by `torch.nn.functional` name.
-pub const OPS: [&str; 6] = [
+pub const OPS: [&str; 12] = [
     "max_pool1d",
     "max_pool2d",
     "max_pool3d",
     "avg_pool1d",
     "avg_pool2d",
     "avg_pool3d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
 ];
 
 /// PyTorch's keyword arguments; `None` means "not passed" (PyTorch's default). Lists may have one
@@ -116,6 +123,12 @@ impl Call {
             "avg_pool1d" => Box::new(avg_pool::<1>(kwargs)?),
             "avg_pool2d" => Box::new(avg_pool::<2>(kwargs)?),
             "avg_pool3d" => Box::new(avg_pool::<3>(kwargs)?),
+            "adaptive_avg_pool1d" => Box::new(adaptive_avg_pool::from_kwargs::<1>(kwargs)?),
+            "adaptive_avg_pool2d" => Box::new(adaptive_avg_pool::from_kwargs::<2>(kwargs)?),
+            "adaptive_avg_pool3d" => Box::new(adaptive_avg_pool::from_kwargs::<3>(kwargs)?),
+            "adaptive_max_pool1d" => Box::new(adaptive_max_pool::from_kwargs::<1>(kwargs)?),
+            "adaptive_max_pool2d" => Box::new(adaptive_max_pool::from_kwargs::<2>(kwargs)?),
+            "adaptive_max_pool3d" => Box::new(adaptive_max_pool::from_kwargs::<3>(kwargs)?),
             other => {
                 return Err(Error::UnknownOp(format!(
                     "unknown op '{other}' (expected one of {})",

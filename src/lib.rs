@@ -24,3 +24,11 @@ pub use error::{Error, Result};
 pub use ops::avg_pool::{AvgPool, AvgPool1d, AvgPool2d, AvgPool3d};
 pub use ops::max_pool::{MaxPool, MaxPool1d, MaxPool2d, MaxPool3d};
 pub use tensor::{Element, Tensor};
+
+pub use ops::adaptive::{AdaptivePlan, IntoOutputSize};
+pub use ops::adaptive_avg_pool::{
+    AdaptiveAvgPool, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d,
+};
+pub use ops::adaptive_max_pool::{
+    AdaptiveMaxPool, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d,
+};

@@ -19,15 +19,24 @@ pub enum Kernel {
     AvgPool,
     /// A plain copy, the benchmark's bandwidth yardstick.
     Copy,
+    /// Adaptive average pooling.
+    AdaptiveAvgPool,
+    /// Adaptive max pooling, values only.
+    AdaptiveMaxPool,
+    /// Adaptive max pooling with plane-flat int64 indices.
+    AdaptiveMaxPoolWithIndices,
 }
 
 impl Kernel {
     /// Every kernel, for tests that compile them all.
-    pub const ALL: [Kernel; 4] = [
+    pub const ALL: [Kernel; 7] = [
         Kernel::MaxPool,
         Kernel::MaxPoolWithIndices,
         Kernel::AvgPool,
         Kernel::Copy,
+        Kernel::AdaptiveAvgPool,
+        Kernel::AdaptiveMaxPool,
+        Kernel::AdaptiveMaxPoolWithIndices,
     ];
 
     /// The op's own shader file (without `common.wgsl`).
@@ -38,6 +47,9 @@ impl Kernel {
             }
             Kernel::AvgPool => include_str!("../shaders/avg_pool.wgsl"),
             Kernel::Copy => include_str!("../shaders/copy.wgsl"),
+            Kernel::AdaptiveAvgPool
+            | Kernel::AdaptiveMaxPool
+            | Kernel::AdaptiveMaxPoolWithIndices => include_str!("../shaders/adaptive_pool.wgsl"),
         }
     }
 
@@ -53,6 +65,9 @@ impl Kernel {
             Kernel::MaxPoolWithIndices => "max_pool_with_indices",
             Kernel::AvgPool => "avg_pool",
             Kernel::Copy => "copy",
+            Kernel::AdaptiveAvgPool => "adaptive_avg_pool",
+            Kernel::AdaptiveMaxPool => "adaptive_max_pool",
+            Kernel::AdaptiveMaxPoolWithIndices => "adaptive_max_pool_with_indices",
         }
     }
 
@@ -61,6 +76,8 @@ impl Kernel {
         match self {
             Kernel::MaxPool | Kernel::AvgPool | Kernel::Copy => &[true, false],
             Kernel::MaxPoolWithIndices => &[true, false, false],
+            Kernel::AdaptiveAvgPool | Kernel::AdaptiveMaxPool => &[true, false],
+            Kernel::AdaptiveMaxPoolWithIndices => &[true, false, false],
         }
     }
 
@@ -71,6 +88,9 @@ impl Kernel {
             Kernel::MaxPoolWithIndices => "wgpool.max_pool_with_indices",
             Kernel::AvgPool => "wgpool.avg_pool",
             Kernel::Copy => "wgpool.copy",
+            Kernel::AdaptiveAvgPool => "wgpool.adaptive_avg_pool",
+            Kernel::AdaptiveMaxPool => "wgpool.adaptive_max_pool",
+            Kernel::AdaptiveMaxPoolWithIndices => "wgpool.adaptive_max_pool_with_indices",
         }
     }
 }

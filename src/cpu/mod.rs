@@ -9,6 +9,9 @@ mod max_pool;
 pub use avg_pool::avg_pool;
 pub use max_pool::max_pool;
 
+mod adaptive_pool;
+pub use adaptive_pool::{adaptive_avg_pool, adaptive_max_pool};
+
 pub use crate::array::Array;
 use crate::error::{Error, Result};
 use crate::geometry::PoolPlan;

@@ -5,6 +5,10 @@ pub mod copy;
 pub mod max_pool;
 pub(crate) mod sliding;
 
+pub mod adaptive;
+pub mod adaptive_avg_pool;
+pub mod adaptive_max_pool;
+
 use crate::error::{Error, Result};
 use crate::geometry::PoolPlan;
 use crate::tensor::{Element, Tensor};
