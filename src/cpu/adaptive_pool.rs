@@ -1,5 +1,7 @@
 //! CPU twin of `shaders/adaptive_pool.wgsl`. The windows come from the spec's formulas in wide
 //! integers (`adaptive_window`), an independent check of the shader's 32-bit rewrite of them.
+//! The shader visits long windows over several dispatches in the same cell order, so one loop
+//! per window here computes the same values.
 
 use super::Array;
 use crate::error::{Error, Result};
@@ -108,8 +110,7 @@ pub fn adaptive_max_pool<const R: usize>(
         for d in d0..d1 {
             for h in h0..h1 {
                 let row = (d * in_h + h) * in_w;
-                for at in row + w0..row + w1 {
-                    let v = plane[at];
+                for (at, &v) in (row + w0..).zip(&plane[row + w0..row + w1]) {
                     // NaN wins (the last NaN), else strictly greater: the first tie wins.
                     if v.is_nan() || (!best.is_nan() && v > best) {
                         best = v;

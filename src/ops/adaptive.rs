@@ -2,9 +2,10 @@
 //! (PyTorch's rules, in each op's own check order), the window bounds, and the GPU parameters.
 
 use crate::call::{refuse, Kwargs};
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::geometry::{lift, Planes};
-use crate::pipelines::{DivMagic, WindowParams};
+use crate::pipelines::{DivMagic, Kernel, WindowParams};
 use crate::tensor::{Element, Tensor};
 
 /// Anything that can stand for the `output_size` of an `R`-d adaptive op: one size for every
@@ -274,6 +275,25 @@ fn sizes<const R: usize>(output_size: &[Option<i64>; R]) -> String {
     format!("{{{}}}", entries.join(", "))
 }
 
+/// The most window cells one invocation visits per dispatch; mirrors `CELLS_PER_PASS` in
+/// `shaders/adaptive_pool.wgsl`. Lavapipe ends every loop of an invocation once all its loops
+/// together have run 65,535 iterations, so longer windows take several dispatches ("passes"),
+/// each carrying on from the partial sum or maximum the previous one stored. The cells are
+/// visited in the same order either way, so the result does not depend on the split.
+pub const CELLS_PER_PASS: u64 = 64512;
+
+/// The passes `plan` needs: enough for its largest window. A window spans at most
+/// `ceil(L/O) + 1` (and at most `L`) cells along each dim.
+pub fn passes(plan: &AdaptivePlan) -> u64 {
+    let largest: u64 = (0..3)
+        .map(|a| {
+            let (len, out) = (plan.input[a], plan.output[a].max(1));
+            (len.div_ceil(out) + 1).min(len)
+        })
+        .product();
+    largest.div_ceil(CELLS_PER_PASS).max(1)
+}
+
 /// The uniform block for a non-empty output of `plan`, refusing work past what the shader's
 /// 32-bit maths can address: every plane offset and output index must stay below 2^31 (the
 /// window maths is exact for every size below that).
@@ -304,6 +324,36 @@ pub(crate) fn gpu_params(op: &'static str, plan: &AdaptivePlan) -> Result<Window
         div_d: DivMagic::new(plan.output[0] as u32),
         ..Default::default()
     })
+}
+
+/// Records `kernel` over the non-empty output of `plan` into `encoder`, one dispatch per pass.
+/// Adaptive pooling has no kernel size, so each pass's first window cell travels in
+/// `WindowParams::kernel[0]` (`k_d` in WGSL).
+pub(crate) fn record_passes(
+    ctx: &Context,
+    encoder: &mut wgpu::CommandEncoder,
+    kernel: Kernel,
+    op: &'static str,
+    plan: &AdaptivePlan,
+    buffers: &[&wgpu::Buffer],
+) -> Result<()> {
+    let params = gpu_params(op, plan)?;
+    for pass in 0..passes(plan) {
+        // Below 2^32: the largest window has fewer than 2^31 cells.
+        let first = (pass * CELLS_PER_PASS) as u32;
+        let params = WindowParams {
+            kernel: [first, 0, 0],
+            ..params
+        };
+        ctx.record(
+            encoder,
+            kernel,
+            bytemuck::bytes_of(&params),
+            buffers,
+            params.total,
+        )?;
+    }
+    Ok(())
 }
 
 /// Refuses a caller's output tensor whose shape is not the one the op produces.
@@ -354,6 +404,56 @@ mod tests {
             }
             assert_eq!(adaptive_window(out - 1, len, out).1, len);
         }
+    }
+
+    #[test]
+    fn passes_cover_the_largest_window() {
+        for len in 1..=40u64 {
+            for out in 1..=45u64 {
+                let largest = (0..out)
+                    .map(|o| {
+                        let (start, end) = adaptive_window(o, len, out);
+                        end - start
+                    })
+                    .max()
+                    .unwrap();
+                let bound = (len.div_ceil(out) + 1).min(len);
+                assert!(largest <= bound, "L={len} O={out}: {largest} > {bound}");
+            }
+        }
+        let plan = |input: [u64; 3], output: [u64; 3]| AdaptivePlan {
+            planes: 1,
+            input_shape: Vec::new(),
+            output_shape: Vec::new(),
+            input,
+            output,
+        };
+        assert_eq!(passes(&plan([1, 1, 1], [1, 1, 1])), 1);
+        assert_eq!(passes(&plan([1, 1, CELLS_PER_PASS], [1, 1, 1])), 1);
+        assert_eq!(passes(&plan([1, 1, CELLS_PER_PASS + 1], [1, 1, 1])), 2);
+        assert_eq!(passes(&plan([1, 1024, 1024], [1, 1, 1])), 17);
+        // The bound is conservative: windows of 2 x 21,505 cells, bounded by 3 x 21,506.
+        assert_eq!(passes(&plan([1, 3, 43_010], [1, 2, 2])), 2);
+    }
+
+    #[test]
+    fn cells_per_pass_matches_the_shader() {
+        let source = format!(
+            "{}\n{}",
+            crate::pipelines::COMMON_WGSL,
+            include_str!("../../shaders/adaptive_pool.wgsl")
+        );
+        let module = naga::front::wgsl::parse_str(&source).unwrap();
+        let constant = module
+            .constants
+            .iter()
+            .find(|(_, c)| c.name.as_deref() == Some("CELLS_PER_PASS"))
+            .expect("CELLS_PER_PASS in adaptive_pool.wgsl")
+            .1;
+        assert!(matches!(
+            module.global_expressions[constant.init],
+            naga::Expression::Literal(naga::Literal::U32(v)) if u64::from(v) == CELLS_PER_PASS
+        ));
     }
 
     #[test]

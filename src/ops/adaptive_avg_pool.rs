@@ -6,8 +6,8 @@ use crate::context::Context;
 use crate::cpu;
 use crate::error::Result;
 use crate::ops::adaptive::{
-    check_output, gpu_params, output_size_kwarg, plan, refuse_non_adaptive, AdaptivePlan, Family,
-    IntoOutputSize,
+    check_output, gpu_params, output_size_kwarg, plan, record_passes, refuse_non_adaptive,
+    AdaptivePlan, Family, IntoOutputSize,
 };
 use crate::pipelines::Kernel;
 use crate::tensor::Tensor;
@@ -73,13 +73,13 @@ impl<const R: usize> AdaptiveAvgPool<R> {
         if plan.output_len() == 0 {
             return Ok(());
         }
-        let params = gpu_params(Self::NAME, &plan)?;
-        ctx.record(
+        record_passes(
+            ctx,
             encoder,
             Kernel::AdaptiveAvgPool,
-            bytemuck::bytes_of(&params),
+            Self::NAME,
+            &plan,
             &[input.buffer(), output.buffer()],
-            params.total,
         )
     }
 

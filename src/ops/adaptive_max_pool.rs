@@ -6,8 +6,8 @@ use crate::context::Context;
 use crate::cpu;
 use crate::error::Result;
 use crate::ops::adaptive::{
-    check_output, gpu_params, output_size_kwarg, plan, refuse_non_adaptive, AdaptivePlan, Family,
-    IntoOutputSize,
+    check_output, gpu_params, output_size_kwarg, plan, record_passes, refuse_non_adaptive,
+    AdaptivePlan, Family, IntoOutputSize,
 };
 use crate::pipelines::Kernel;
 use crate::tensor::Tensor;
@@ -77,21 +77,22 @@ impl<const R: usize> AdaptiveMaxPool<R> {
         if plan.output_len() == 0 {
             return Ok(());
         }
-        let params = gpu_params(Self::NAME, &plan)?;
         match indices {
-            None => ctx.record(
+            None => record_passes(
+                ctx,
                 encoder,
                 Kernel::AdaptiveMaxPool,
-                bytemuck::bytes_of(&params),
+                Self::NAME,
+                &plan,
                 &[input.buffer(), output.buffer()],
-                params.total,
             ),
-            Some(indices) => ctx.record(
+            Some(indices) => record_passes(
+                ctx,
                 encoder,
                 Kernel::AdaptiveMaxPoolWithIndices,
-                bytemuck::bytes_of(&params),
+                Self::NAME,
+                &plan,
                 &[input.buffer(), output.buffer(), indices.buffer()],
-                params.total,
             ),
         }
     }
