@@ -529,3 +529,32 @@ fn call_refuses_second_inputs() {
         assert_argument(&e, op, "random_samples", &["random_samples"]);
     }
 }
+
+/// Shapes no data could have are refused or give empty outputs, never an overflow panic.
+#[test]
+fn hostile_shapes_do_not_overflow() {
+    let huge = usize::MAX;
+    avg_accepts(AdaptiveAvgPool1d::new(0), &[0, huge, 4], &[0, huge, 0]);
+    // An empty output of planes beyond counting is fine; the CPU then finds no such data.
+    let options = AdaptiveMaxPool1d::new(0);
+    let plan = options.plan(&[huge, huge, 2]).unwrap();
+    assert_eq!(plan.output_len(), 0);
+    assert_eq!(plan.output_shape, [huge, huge, 0]);
+    let e = wgpool::cpu::adaptive_max_pool(&options, &[], &[huge, huge, 2]).unwrap_err();
+    assert!(
+        matches!(&e, Error::TensorMismatch(m) if m.contains("more than usize::MAX")),
+        "{e:?}"
+    );
+    // A size of 0 after a count that already overflowed: refused, as PyTorch's sticky
+    // overflow check does.
+    let options = AdaptiveMaxPool2d::new([1i64 << 40, 0]);
+    let e = options.plan(&[huge, huge, 2, 2]).unwrap_err();
+    assert_argument(&e, "adaptive_max_pool2d", "output_size", &["overflows"]);
+    let cpu = wgpool::cpu::adaptive_max_pool(&options, &[], &[huge, huge, 2, 2]).unwrap_err();
+    assert_eq!(format!("{cpu:?}"), format!("{e:?}"));
+    // A non-empty output of such planes overflows.
+    let e = AdaptiveAvgPool1d::new(1)
+        .plan(&[huge, huge, 2])
+        .unwrap_err();
+    assert_argument(&e, "adaptive_avg_pool1d", "output_size", &["overflows"]);
+}

@@ -13,11 +13,16 @@ use crate::ops::adaptive_max_pool::AdaptiveMaxPool;
 /// GPU kernels address (2^31 - 1 elements): a huge `output_size` is an error, not an attempt to
 /// allocate terabytes.
 fn check(op: &'static str, plan: &AdaptivePlan, input: &[f32]) -> Result<()> {
-    let expected: usize = plan.input_shape.iter().product();
-    if input.len() != expected {
+    let shape = &plan.input_shape;
+    let expected = if shape.contains(&0) {
+        Some(0)
+    } else {
+        shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
+    };
+    if expected != Some(input.len()) {
+        let holds = expected.map_or("more than usize::MAX".into(), |n| n.to_string());
         return Err(Error::TensorMismatch(format!(
-            "{op}: shape {:?} holds {expected} elements, but {} were given",
-            plan.input_shape,
+            "{op}: shape {shape:?} holds {holds} elements, but {} were given",
             input.len()
         )));
     }
