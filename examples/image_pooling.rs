@@ -6,7 +6,9 @@
 //! draws a picture of its own; the sheet goes to `target/image_pooling.png` unless named.
 
 use image::{Rgb, RgbImage};
-use wgpool::{AvgPool2d, Backend, Context, LpPool2d, MaxPool2d, MaxUnpool2d, Tensor};
+use wgpool::{
+    AdaptiveAvgPool2d, AvgPool2d, Backend, Context, LpPool2d, MaxPool2d, MaxUnpool2d, Tensor,
+};
 
 const SIDE: u32 = 256;
 
@@ -66,6 +68,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut encoder = ctx.encoder();
     let max = MaxPool2d::new(8).encode(&ctx, &mut encoder, &x)?;
     let avg = AvgPool2d::new(8).encode(&ctx, &mut encoder, &x)?;
+    // Any picture size to 24x24 windows that overlap where the size does not divide.
+    let adaptive = AdaptiveAvgPool2d::new(24).encode(&ctx, &mut encoder, &x)?;
     // The L2 norm of each 8x8 window; divided by 8 below to land back in [0, 1].
     let lp = LpPool2d::new(2.0, 8).encode(&ctx, &mut encoder, &x)?;
     let (pooled, indices) = MaxPool2d::new(2).encode_with_indices(&ctx, &mut encoder, &x)?;
@@ -78,6 +82,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("original", x, 1.0),
         ("max_pool2d k8", max, 1.0),
         ("avg_pool2d k8", avg, 1.0),
+        ("adaptive_avg_pool2d to 24x24", adaptive, 1.0),
         ("lp_pool2d p=2 k8, divided by 8", lp, 1.0 / 8.0),
         ("max_pool2d k2 -> max_unpool2d", unpooled, 1.0),
     ];

@@ -12,11 +12,12 @@ use crate::ops::lp_pool;
 use crate::ops::max_pool::MaxPool;
 use crate::ops::max_unpool::layer::max_unpool;
 use crate::ops::max_unpool::UnpoolStatus;
+use crate::ops::{adaptive_avg_pool, adaptive_max_pool};
 use crate::planes::{self, PlaneSizes};
 use crate::tensor::{Element, Tensor};
 
 /// The ops [`call`] knows, by `torch.nn.functional` name.
-pub const OPS: [&str; 14] = [
+pub const OPS: [&str; 20] = [
     "max_pool1d",
     "max_pool2d",
     "max_pool3d",
@@ -31,6 +32,12 @@ pub const OPS: [&str; 14] = [
     "lp_pool1d",
     "lp_pool2d",
     "lp_pool3d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
 ];
 
 /// PyTorch's keyword arguments; `None` means "not passed" (PyTorch's default). Lists may have one
@@ -191,6 +198,12 @@ impl Call {
             "lp_pool1d" => Box::new(lp_pool::from_kwargs::<1>(kwargs)?),
             "lp_pool2d" => Box::new(lp_pool::from_kwargs::<2>(kwargs)?),
             "lp_pool3d" => Box::new(lp_pool::from_kwargs::<3>(kwargs)?),
+            "adaptive_avg_pool1d" => Box::new(adaptive_avg_pool::from_kwargs::<1>(kwargs)?),
+            "adaptive_avg_pool2d" => Box::new(adaptive_avg_pool::from_kwargs::<2>(kwargs)?),
+            "adaptive_avg_pool3d" => Box::new(adaptive_avg_pool::from_kwargs::<3>(kwargs)?),
+            "adaptive_max_pool1d" => Box::new(adaptive_max_pool::from_kwargs::<1>(kwargs)?),
+            "adaptive_max_pool2d" => Box::new(adaptive_max_pool::from_kwargs::<2>(kwargs)?),
+            "adaptive_max_pool3d" => Box::new(adaptive_max_pool::from_kwargs::<3>(kwargs)?),
             other => {
                 return Err(Error::UnknownOp(format!(
                     "unknown op '{other}' (expected one of {})",

@@ -93,3 +93,18 @@ pub fn lp_pool2d(ctx: &Context, input: &Tensor, options: &LpPool2d) -> Result<Te
 pub fn lp_pool3d(ctx: &Context, input: &Tensor, options: &LpPool3d) -> Result<Tensor> {
     options.forward(ctx, input)
 }
+
+avg_pool_fns! {
+    adaptive_avg_pool1d, crate::ops::adaptive_avg_pool::AdaptiveAvgPool1d;
+    adaptive_avg_pool2d, crate::ops::adaptive_avg_pool::AdaptiveAvgPool2d;
+    adaptive_avg_pool3d, crate::ops::adaptive_avg_pool::AdaptiveAvgPool3d;
+}
+
+max_pool_fns! {
+    adaptive_max_pool1d, adaptive_max_pool1d_with_indices,
+        crate::ops::adaptive_max_pool::AdaptiveMaxPool1d;
+    adaptive_max_pool2d, adaptive_max_pool2d_with_indices,
+        crate::ops::adaptive_max_pool::AdaptiveMaxPool2d;
+    adaptive_max_pool3d, adaptive_max_pool3d_with_indices,
+        crate::ops::adaptive_max_pool::AdaptiveMaxPool3d;
+}

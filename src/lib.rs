@@ -30,3 +30,11 @@ pub use ops::lp_pool::{LpPool, LpPool1d, LpPool2d, LpPool3d};
 pub use ops::max_pool::{MaxPool, MaxPool1d, MaxPool2d, MaxPool3d};
 pub use ops::max_unpool::{MaxUnpool, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d, UnpoolStatus};
 pub use tensor::{Element, Tensor};
+
+pub use ops::adaptive::{AdaptivePlan, IntoOutputSize};
+pub use ops::adaptive_avg_pool::{
+    AdaptiveAvgPool, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d,
+};
+pub use ops::adaptive_max_pool::{
+    AdaptiveMaxPool, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d,
+};

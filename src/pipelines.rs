@@ -31,11 +31,17 @@ pub enum Kernel {
     LpPool,
     /// LP pooling with `norm_type` = +inf (max of |x|) or -inf (min of |x|).
     LpPoolInfNorm,
+    /// Adaptive average pooling.
+    AdaptiveAvgPool,
+    /// Adaptive max pooling, values only.
+    AdaptiveMaxPool,
+    /// Adaptive max pooling with plane-flat int64 indices.
+    AdaptiveMaxPoolWithIndices,
 }
 
 impl Kernel {
     /// Every kernel, for tests that compile them all.
-    pub const ALL: [Kernel; 10] = [
+    pub const ALL: [Kernel; 13] = [
         Kernel::MaxPool,
         Kernel::MaxPoolWithIndices,
         Kernel::AvgPool,
@@ -46,6 +52,9 @@ impl Kernel {
         Kernel::FractionalMaxPoolWithIndices,
         Kernel::LpPool,
         Kernel::LpPoolInfNorm,
+        Kernel::AdaptiveAvgPool,
+        Kernel::AdaptiveMaxPool,
+        Kernel::AdaptiveMaxPoolWithIndices,
     ];
 
     /// The op's own shader file (without `common.wgsl`).
@@ -63,6 +72,9 @@ impl Kernel {
                 include_str!("../shaders/fractional_max_pool.wgsl")
             }
             Kernel::LpPool | Kernel::LpPoolInfNorm => include_str!("../shaders/lp_pool.wgsl"),
+            Kernel::AdaptiveAvgPool
+            | Kernel::AdaptiveMaxPool
+            | Kernel::AdaptiveMaxPoolWithIndices => include_str!("../shaders/adaptive_pool.wgsl"),
         }
     }
 
@@ -84,6 +96,9 @@ impl Kernel {
             Kernel::FractionalMaxPoolWithIndices => "fractional_max_pool_with_indices",
             Kernel::LpPool => "lp_pool",
             Kernel::LpPoolInfNorm => "lp_pool_inf_norm",
+            Kernel::AdaptiveAvgPool => "adaptive_avg_pool",
+            Kernel::AdaptiveMaxPool => "adaptive_max_pool",
+            Kernel::AdaptiveMaxPoolWithIndices => "adaptive_max_pool_with_indices",
         }
     }
 
@@ -99,6 +114,8 @@ impl Kernel {
             // input, window starts, output (, indices)
             Kernel::FractionalMaxPool => &[true, true, false],
             Kernel::FractionalMaxPoolWithIndices => &[true, true, false, false],
+            Kernel::AdaptiveAvgPool | Kernel::AdaptiveMaxPool => &[true, false],
+            Kernel::AdaptiveMaxPoolWithIndices => &[true, false, false],
         }
     }
 
@@ -115,6 +132,9 @@ impl Kernel {
             Kernel::FractionalMaxPoolWithIndices => "wgpool.fractional_max_pool_with_indices",
             Kernel::LpPool => "wgpool.lp_pool",
             Kernel::LpPoolInfNorm => "wgpool.lp_pool_inf_norm",
+            Kernel::AdaptiveAvgPool => "wgpool.adaptive_avg_pool",
+            Kernel::AdaptiveMaxPool => "wgpool.adaptive_max_pool",
+            Kernel::AdaptiveMaxPoolWithIndices => "wgpool.adaptive_max_pool_with_indices",
         }
     }
 }

@@ -15,6 +15,9 @@ pub use lp_pool::lp_pool;
 pub use max_pool::max_pool;
 pub use max_unpool::max_unpool;
 
+mod adaptive_pool;
+pub use adaptive_pool::{adaptive_avg_pool, adaptive_max_pool};
+
 pub use crate::array::Array;
 use crate::error::{Error, Result};
 use crate::geometry::PoolPlan;

@@ -9,6 +9,10 @@ pub mod max_unpool;
 pub(crate) mod power;
 pub(crate) mod sliding;
 
+pub mod adaptive;
+pub mod adaptive_avg_pool;
+pub mod adaptive_max_pool;
+
 use crate::error::{Error, Result};
 use crate::geometry::PoolPlan;
 use crate::tensor::{Element, Tensor};

@@ -1,0 +1,484 @@
+//! What AdaptiveAvgPool and AdaptiveMaxPool share: the `output_size` argument, the validation
+//! (PyTorch's rules, in each op's own check order), the window bounds, and the GPU parameters.
+
+use crate::call::{refuse, Kwargs};
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::geometry::{lift, Planes};
+use crate::pipelines::{DivMagic, Kernel, WindowParams};
+use crate::tensor::{Element, Tensor};
+
+/// Anything that can stand for the `output_size` of an `R`-d adaptive op: one size for every
+/// dim, or an array of `R` sizes where `None` keeps that input dim (2d and 3d only, as in
+/// PyTorch).
+pub trait IntoOutputSize<const R: usize> {
+    /// The per-dimension sizes, `D, H, W` order (the last `R` of them).
+    fn into_output_size(self) -> [Option<i64>; R];
+}
+
+/// `usize` sizes past `i64::MAX` saturate (and are then refused as too large).
+fn saturate(v: usize) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+macro_rules! into_output_size_for {
+    ($($t:ty => $to_i64:expr),*) => {$(
+        impl<const R: usize> IntoOutputSize<R> for $t {
+            fn into_output_size(self) -> [Option<i64>; R] {
+                [Some($to_i64(self)); R]
+            }
+        }
+        impl<const R: usize> IntoOutputSize<R> for [$t; R] {
+            fn into_output_size(self) -> [Option<i64>; R] {
+                self.map(|v| Some($to_i64(v)))
+            }
+        }
+        impl<const R: usize> IntoOutputSize<R> for [Option<$t>; R] {
+            fn into_output_size(self) -> [Option<i64>; R] {
+                self.map(|v| v.map($to_i64))
+            }
+        }
+    )*};
+}
+into_output_size_for!(i32 => i64::from, i64 => std::convert::identity, u32 => i64::from,
+    usize => saturate);
+
+/// Turns a runtime `output_size` list (the CLI's `4,none`) into `R` entries: `R` entries are
+/// taken as they are, one integer is broadcast (PyTorch's plain int), anything else is refused.
+pub fn output_size_from_slice<const R: usize>(
+    op: &'static str,
+    values: &[Option<i64>],
+) -> Result<[Option<i64>; R]> {
+    match values {
+        [Some(one)] => Ok([Some(*one); R]),
+        _ if values.len() == R => Ok(std::array::from_fn(|a| values[a])),
+        _ => Err(Error::argument(
+            op,
+            "output_size",
+            if R == 1 {
+                format!("should contain one int (got {})", values.len())
+            } else {
+                format!(
+                    "must be an int or a tuple of {R} entries (ints or None), but got {values:?}"
+                )
+            },
+        )),
+    }
+}
+
+/// Kwargs the adaptive ops do not take (`return_indices` is decided per op).
+pub(crate) fn refuse_non_adaptive(op: &'static str, kwargs: &Kwargs) -> Result<()> {
+    refuse(
+        op,
+        &[
+            ("kernel_size", kwargs.kernel_size.is_some()),
+            ("stride", kwargs.stride.is_some()),
+            ("padding", kwargs.padding.is_some()),
+            ("dilation", kwargs.dilation.is_some()),
+            ("ceil_mode", kwargs.ceil_mode.is_some()),
+            ("count_include_pad", kwargs.count_include_pad.is_some()),
+            ("divisor_override", kwargs.divisor_override.is_some()),
+            ("output_ratio", kwargs.output_ratio.is_some()),
+            ("norm_type", kwargs.norm_type.is_some()),
+        ],
+    )
+}
+
+/// The required `output_size` kwarg as `R` entries.
+pub(crate) fn output_size_kwarg<const R: usize>(
+    op: &'static str,
+    kwargs: &Kwargs,
+) -> Result<[Option<i64>; R]> {
+    match &kwargs.output_size {
+        Some(list) => output_size_from_slice(op, list),
+        None => Err(Error::argument(op, "output_size", "is required".into())),
+    }
+}
+
+/// Which adaptive op a plan is for: their checks differ in which dims must be non-zero and in
+/// the order they run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Family {
+    Avg,
+    Max,
+}
+
+/// A validated adaptive pooling: the planes and the shapes in and out, spatial sizes lifted to
+/// `(D, H, W)` with size-1 leading dims (which changes neither windows nor plane-flat indices).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdaptivePlan {
+    /// Number of `(n, c)` planes.
+    pub planes: usize,
+    /// The input shape as given.
+    pub input_shape: Vec<usize>,
+    /// The output shape (and the indices' shape), batched iff the input was.
+    pub output_shape: Vec<usize>,
+    /// Input spatial sizes, D H W.
+    pub input: [u64; 3],
+    /// Output spatial sizes, D H W (`None` entries resolved); a size may be 0.
+    pub output: [u64; 3],
+}
+
+impl AdaptivePlan {
+    /// Elements in one input plane.
+    pub fn input_plane(&self) -> u64 {
+        self.input.iter().product()
+    }
+
+    /// Elements in one output plane.
+    pub fn output_plane(&self) -> u64 {
+        self.output.iter().product()
+    }
+
+    /// Elements in the whole output.
+    pub fn output_len(&self) -> usize {
+        // The plan refused every non-empty output whose size overflows; an empty one may have
+        // huge sizes beside its 0.
+        if self.output_shape.contains(&0) {
+            0
+        } else {
+            self.output_shape.iter().product()
+        }
+    }
+}
+
+/// The window of output `o` along a dim of `len` inputs pooled to `out` outputs:
+/// `[floor(o*len/out), ceil((o+1)*len/out))`, in integer maths (never empty, and overlapping
+/// its neighbours when `out` does not divide `len`).
+pub fn adaptive_window(o: u64, len: u64, out: u64) -> (u64, u64) {
+    let (o, len, out) = (u128::from(o), u128::from(len), u128::from(out));
+    let start = o * len / out;
+    let end = ((o + 1) * len - 1) / out + 1;
+    (start as u64, end as u64)
+}
+
+/// Validates `output_size` against `shape` for the op `op` of `family` and computes the output
+/// shape. The checks and their order are PyTorch's (PYTORCH_POOLING.md §5, §6):
+///
+/// * 1d takes no `None`; 2d/3d with a `None` need an input of at least `R + 1` dims.
+/// * Avg refuses negative sizes first (1d after its rank check); max refuses them last, where
+///   PyTorch's allocation fails.
+/// * Avg 1d/2d need non-zero spatial dims only (`C = 0` is fine); avg 3d and every max need
+///   non-zero dims after the first, so a batched `C = 0` is refused and an unbatched one is not.
+///   Avg 3d runs that check before its rank check.
+/// * Finally the output must fit PyTorch's int64 storage size (`2^62 - 1` is refused, not
+///   allocated).
+pub(crate) fn plan<const R: usize>(
+    op: &'static str,
+    family: Family,
+    output_size: &[Option<i64>; R],
+    shape: &[usize],
+) -> Result<AdaptivePlan> {
+    if R == 1 && output_size[0].is_none() {
+        return Err(Error::argument(
+            op,
+            "output_size",
+            "1d takes an int, not None".into(),
+        ));
+    }
+    if output_size.contains(&None) && shape.len() <= R {
+        return Err(Error::shape(
+            op,
+            format!(
+                "an output_size with None needs an input of at least {} dimensions, but got \
+                 shape {shape:?}",
+                R + 1
+            ),
+        ));
+    }
+    let non_negative = || match output_size.iter().flatten().find(|o| **o < 0) {
+        Some(_) => Err(Error::argument(
+            op,
+            "output_size",
+            format!(
+                "elements of output_size must be greater than or equal to 0, but got {}",
+                sizes(output_size)
+            ),
+        )),
+        None => Ok(()),
+    };
+    let rank = || Planes::split(op, shape, R);
+    // Spatial dims only, or every dim after the first (the channels of a batched input).
+    let non_zero = |first: usize| match shape.iter().enumerate().skip(first).find(|(_, n)| **n == 0)
+    {
+        Some((dim, _)) => Err(Error::shape(
+            op,
+            format!(
+                "expected non-zero sizes for the non-batch dimensions, but the input has shape \
+                 {shape:?} with dimension {dim} being empty"
+            ),
+        )),
+        None => Ok(()),
+    };
+    let spatial = shape.len().saturating_sub(R);
+    let planes = match (family, R) {
+        (Family::Avg, 1) => {
+            let planes = rank()?;
+            non_negative()?;
+            non_zero(spatial)?;
+            planes
+        }
+        (Family::Avg, 2) => {
+            non_negative()?;
+            let planes = rank()?;
+            non_zero(spatial)?;
+            planes
+        }
+        (Family::Avg, _) => {
+            non_negative()?;
+            non_zero(1)?;
+            rank()?
+        }
+        (Family::Max, _) => {
+            let planes = rank()?;
+            non_zero(1)?;
+            non_negative()?;
+            planes
+        }
+    };
+
+    // Every entry is now a size >= 0 (None keeps the input's).
+    let out: [u64; R] = std::array::from_fn(|a| match output_size[a] {
+        Some(o) => o as u64,
+        None => planes.spatial[a] as u64,
+    });
+    let out_usize: Vec<usize> = out.iter().map(|o| *o as usize).collect();
+    let output_shape = planes.output_shape(&out_usize);
+    // PyTorch's storage-size rule: the sizes' product times the element size (max also
+    // allocates int64 indices) must not overflow int64.
+    let element_bytes: u64 = match family {
+        Family::Avg => 4,
+        Family::Max => 8,
+    };
+    let bytes = out
+        .iter()
+        .try_fold(planes.count() as u64, |n, &o| n.checked_mul(o))
+        .and_then(|n| n.checked_mul(element_bytes))
+        .filter(|b| *b <= i64::MAX as u64);
+    if bytes.is_none() {
+        return Err(Error::argument(
+            op,
+            "output_size",
+            format!("the output of shape {output_shape:?} overflows PyTorch's int64 storage size"),
+        ));
+    }
+    let spatial_in: [u64; R] = std::array::from_fn(|a| planes.spatial[a] as u64);
+    Ok(AdaptivePlan {
+        planes: planes.count(),
+        input_shape: shape.to_vec(),
+        output_shape,
+        input: lift(spatial_in, 1),
+        output: lift(out, 1),
+    })
+}
+
+/// `output_size` as PyTorch prints it: `{2, None}`.
+fn sizes<const R: usize>(output_size: &[Option<i64>; R]) -> String {
+    let entries: Vec<String> = output_size
+        .iter()
+        .map(|o| o.map_or("None".into(), |v| v.to_string()))
+        .collect();
+    format!("{{{}}}", entries.join(", "))
+}
+
+/// The most window cells one invocation visits per dispatch; mirrors `CELLS_PER_PASS` in
+/// `shaders/adaptive_pool.wgsl`. Lavapipe ends every loop of an invocation once all its loops
+/// together have run 65,535 iterations, so longer windows take several dispatches ("passes"),
+/// each carrying on from the partial sum or maximum the previous one stored. The cells are
+/// visited in the same order either way, so the result does not depend on the split.
+pub const CELLS_PER_PASS: u64 = 64512;
+
+/// The passes `plan` needs: enough for its largest window. A window spans at most
+/// `ceil(L/O) + 1` (and at most `L`) cells along each dim.
+pub fn passes(plan: &AdaptivePlan) -> u64 {
+    let largest: u64 = (0..3)
+        .map(|a| {
+            let (len, out) = (plan.input[a], plan.output[a].max(1));
+            (len.div_ceil(out) + 1).min(len)
+        })
+        .product();
+    largest.div_ceil(CELLS_PER_PASS).max(1)
+}
+
+/// The uniform block for a non-empty output of `plan`, refusing work past what the shader's
+/// 32-bit maths can address: every plane offset and output index must stay below 2^31 (the
+/// window maths is exact for every size below that).
+pub(crate) fn gpu_params(op: &'static str, plan: &AdaptivePlan) -> Result<WindowParams> {
+    let limit = i32::MAX as u64;
+    let checks = [
+        ("one input plane", plan.input_plane()),
+        (
+            "the input",
+            plan.input_plane().saturating_mul(plan.planes as u64),
+        ),
+        ("one output plane", plan.output_plane()),
+        ("the output", plan.output_len() as u64),
+    ];
+    for (what, needed) in checks {
+        if needed > limit {
+            return Err(Error::TooLarge {
+                what: format!("{op}: {what} ({needed} elements)"),
+                needed,
+                limit,
+            });
+        }
+    }
+    let narrow = |v: [u64; 3]| v.map(|x| x as u32);
+    Ok(WindowParams {
+        total: plan.output_len() as u32,
+        input: narrow(plan.input),
+        output: narrow(plan.output),
+        div_w: DivMagic::new(plan.output[2] as u32),
+        div_h: DivMagic::new(plan.output[1] as u32),
+        div_d: DivMagic::new(plan.output[0] as u32),
+        ..Default::default()
+    })
+}
+
+/// Records `kernel` over the non-empty output of `plan` into `encoder`, one dispatch per pass.
+/// Adaptive pooling has no kernel size, so each pass's first window cell travels in
+/// `WindowParams::kernel[0]` (`k_d` in WGSL).
+pub(crate) fn record_passes(
+    ctx: &Context,
+    encoder: &mut wgpu::CommandEncoder,
+    kernel: Kernel,
+    op: &'static str,
+    plan: &AdaptivePlan,
+    buffers: &[&wgpu::Buffer],
+) -> Result<()> {
+    let params = gpu_params(op, plan)?;
+    for pass in 0..passes(plan) {
+        // Below 2^32: the largest window has fewer than 2^31 cells.
+        let first = (pass * CELLS_PER_PASS) as u32;
+        let params = WindowParams {
+            kernel: [first, 0, 0],
+            ..params
+        };
+        ctx.record(
+            encoder,
+            kernel,
+            bytemuck::bytes_of(&params),
+            buffers,
+            params.total,
+        )?;
+    }
+    Ok(())
+}
+
+/// Refuses a caller's output tensor whose shape is not the one the op produces.
+pub(crate) fn check_output<T: Element>(
+    op: &'static str,
+    plan: &AdaptivePlan,
+    output: &Tensor<T>,
+) -> Result<()> {
+    if output.shape() != plan.output_shape.as_slice() {
+        return Err(Error::TensorMismatch(format!(
+            "{op}: the {} output tensor has shape {:?}, but the op produces {:?}",
+            T::NAME,
+            output.shape(),
+            plan.output_shape
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_match_the_spec_examples() {
+        let windows = |len, out| -> Vec<(u64, u64)> {
+            (0..out).map(|o| adaptive_window(o, len, out)).collect()
+        };
+        assert_eq!(windows(10, 3), [(0, 4), (3, 7), (6, 10)]);
+        assert_eq!(windows(3, 5), [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3)]);
+        assert_eq!(windows(7, 1), [(0, 7)]);
+        assert_eq!(windows(4, 4), [(0, 1), (1, 2), (2, 3), (3, 4)]);
+    }
+
+    #[test]
+    fn windows_cover_the_input_without_gaps_for_huge_sizes() {
+        let len = i32::MAX as u64;
+        for out in [1, 3, 65_537, len - 1, len, 3 * len] {
+            for o in [0, 1, out / 2, out.saturating_sub(2), out - 1]
+                .into_iter()
+                .filter(|o| *o < out)
+            {
+                let (start, end) = adaptive_window(o, len, out);
+                assert!(start < end && end <= len, "{o} of {out}: {start}..{end}");
+                if o + 1 < out {
+                    assert!(adaptive_window(o + 1, len, out).0 <= end, "gap after {o}");
+                }
+            }
+            assert_eq!(adaptive_window(out - 1, len, out).1, len);
+        }
+    }
+
+    #[test]
+    fn passes_cover_the_largest_window() {
+        for len in 1..=40u64 {
+            for out in 1..=45u64 {
+                let largest = (0..out)
+                    .map(|o| {
+                        let (start, end) = adaptive_window(o, len, out);
+                        end - start
+                    })
+                    .max()
+                    .unwrap();
+                let bound = (len.div_ceil(out) + 1).min(len);
+                assert!(largest <= bound, "L={len} O={out}: {largest} > {bound}");
+            }
+        }
+        let plan = |input: [u64; 3], output: [u64; 3]| AdaptivePlan {
+            planes: 1,
+            input_shape: Vec::new(),
+            output_shape: Vec::new(),
+            input,
+            output,
+        };
+        assert_eq!(passes(&plan([1, 1, 1], [1, 1, 1])), 1);
+        assert_eq!(passes(&plan([1, 1, CELLS_PER_PASS], [1, 1, 1])), 1);
+        assert_eq!(passes(&plan([1, 1, CELLS_PER_PASS + 1], [1, 1, 1])), 2);
+        assert_eq!(passes(&plan([1, 1024, 1024], [1, 1, 1])), 17);
+        // The bound is conservative: windows of 2 x 21,505 cells, bounded by 3 x 21,506.
+        assert_eq!(passes(&plan([1, 3, 43_010], [1, 2, 2])), 2);
+    }
+
+    #[test]
+    fn cells_per_pass_matches_the_shader() {
+        let source = format!(
+            "{}\n{}",
+            crate::pipelines::COMMON_WGSL,
+            include_str!("../../shaders/adaptive_pool.wgsl")
+        );
+        let module = naga::front::wgsl::parse_str(&source).unwrap();
+        let constant = module
+            .constants
+            .iter()
+            .find(|(_, c)| c.name.as_deref() == Some("CELLS_PER_PASS"))
+            .expect("CELLS_PER_PASS in adaptive_pool.wgsl")
+            .1;
+        assert!(matches!(
+            module.global_expressions[constant.init],
+            naga::Expression::Literal(naga::Literal::U32(v)) if u64::from(v) == CELLS_PER_PASS
+        ));
+    }
+
+    #[test]
+    fn runtime_lists_broadcast_one_int_and_take_r_entries() {
+        let op = "adaptive_avg_pool2d";
+        assert_eq!(
+            output_size_from_slice::<2>(op, &[Some(3)]).unwrap(),
+            [Some(3); 2]
+        );
+        assert_eq!(
+            output_size_from_slice::<2>(op, &[Some(3), None]).unwrap(),
+            [Some(3), None]
+        );
+        assert!(output_size_from_slice::<2>(op, &[None]).is_err());
+        assert!(output_size_from_slice::<2>(op, &[]).is_err());
+        assert!(output_size_from_slice::<3>(op, &[Some(1), Some(2)]).is_err());
+        assert!(output_size_from_slice::<1>(op, &[Some(1), Some(2)]).is_err());
+    }
+}
