@@ -215,3 +215,28 @@ fn cli_bench_writes_json_and_plots() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn cli_selftest_passes_for_every_op_family() {
+    if common::gpu().is_none() {
+        return;
+    }
+    let backend = std::env::var("WGPOOL_TEST_BACKEND").unwrap_or_else(|_| "any".into());
+    let result = Command::new(env!("CARGO_BIN_EXE_wgpool"))
+        .args(["selftest", "--quick", "--backend", &backend])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    assert!(
+        result.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    for op in wgpool::call::OPS {
+        let row = stdout
+            .lines()
+            .find(|line| line.split_whitespace().next() == Some(op))
+            .unwrap_or_else(|| panic!("no selftest row for {op}:\n{stdout}"));
+        assert!(row.ends_with("pass"), "{row}");
+    }
+}
