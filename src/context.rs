@@ -207,6 +207,14 @@ impl Context {
         self.adapter_info.as_ref()
     }
 
+    /// The most loop iterations one shader invocation may run, where the driver caps them:
+    /// Mesa's llvmpipe and lavapipe stop loops after 65,535 iterations. `None` where no cap is
+    /// known (hardware drivers, and devices handed in with [`Context::from_device`]).
+    pub fn max_loop_iterations(&self) -> Option<u64> {
+        let info = self.adapter_info.as_ref()?;
+        (info.name.contains("llvmpipe") || info.driver.contains("llvmpipe")).then_some(65_535)
+    }
+
     /// Threads per workgroup of every kernel, chosen from the device's limits.
     pub fn workgroup_size(&self) -> u32 {
         self.workgroup_size

@@ -60,3 +60,18 @@ fn allocations_past_the_device_limits_are_typed_errors() {
     let y = MaxPool2d::new(2).forward(&ctx, &x).unwrap();
     assert_eq!(y.download(&ctx).unwrap(), vec![5.0]);
 }
+
+#[test]
+fn windows_past_the_driver_loop_cap_are_refused_not_wrong() {
+    let Some(ctx) = own_context() else { return };
+    let len = 70_000;
+    let data: Vec<f32> = (0..len).map(|i| (i % 7) as f32).collect();
+    let x = Tensor::upload(&ctx, &data, &[1, 1, len]).unwrap();
+    let options = wgpool::AvgPool1d::new(65_536);
+    let want = wgpool::cpu::avg_pool(&options, &data, &[1, 1, len]).unwrap();
+    match (ctx.max_loop_iterations(), options.forward(&ctx, &x)) {
+        (Some(limit), Err(Error::TooLarge { needed, .. })) => assert!(needed > limit),
+        (None, Ok(y)) => assert_eq!(y.download(&ctx).unwrap(), want.data),
+        (limit, other) => panic!("loop cap {limit:?}, got {other:?}"),
+    }
+}

@@ -153,7 +153,7 @@ impl<const R: usize> AvgPool<R> {
                 });
             }
         }
-        let params = gpu_params(Self::NAME, &plan, flags, divisor)?;
+        let params = gpu_params(ctx, Self::NAME, &plan, flags, divisor)?;
         ctx.record_specialized(
             encoder,
             Kernel::AvgPool,

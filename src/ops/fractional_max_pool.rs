@@ -150,7 +150,7 @@ impl<const R: usize> FractionalMaxPool<R> {
         if plan.pool.output_len() == 0 {
             return Ok(());
         }
-        let params = gpu_params(Self::NAME, &plan.pool, 0, 0.0)?;
+        let params = gpu_params(ctx, Self::NAME, &plan.pool, 0, 0.0)?;
         let starts = upload_starts(ctx, &plan)?;
         let constants = kernel_constants(&plan.pool.window);
         match indices {

@@ -157,7 +157,7 @@ impl<const R: usize> LpPool<R> {
         };
         let params = WindowParams {
             norm_type: self.norm_type as f32,
-            ..gpu_params(Self::NAME, &plan, flags, 0.0)?
+            ..gpu_params(ctx, Self::NAME, &plan, flags, 0.0)?
         };
         ctx.record_specialized(
             encoder,

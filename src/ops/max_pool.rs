@@ -102,7 +102,7 @@ impl<const R: usize> MaxPool<R> {
         if let Some(indices) = indices {
             check_output(Self::NAME, &plan, indices)?;
         }
-        let params = gpu_params(Self::NAME, &plan, 0, 0.0)?;
+        let params = gpu_params(ctx, Self::NAME, &plan, 0, 0.0)?;
         match indices {
             None => ctx.record_specialized(
                 encoder,

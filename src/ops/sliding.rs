@@ -1,6 +1,7 @@
 //! Validation shared by the sliding-window families (max, avg, and LP pooling), in PyTorch's
 //! check order so that the first error means the same thing it means in PyTorch.
 
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::geometry::{join_x, lift, pooled_len, require_i32, Planes, PoolPlan, Window3};
 use crate::pipelines::WindowParams;
@@ -144,8 +145,10 @@ impl<const R: usize> SlidingArgs<R> {
     }
 }
 
-/// The uniform block for `plan`, refusing work past what 32-bit GPU indexing can address.
+/// The uniform block for `plan`, refusing work past what 32-bit GPU indexing can address, or
+/// windows longer than the driver's loops run (see [`Context::max_loop_iterations`]).
 pub(crate) fn gpu_params(
+    ctx: &Context,
     op: &'static str,
     plan: &PoolPlan,
     flags: u32,
@@ -169,6 +172,21 @@ pub(crate) fn gpu_params(
             return Err(Error::TooLarge {
                 what: format!("{op}: {what} ({needed} elements)"),
                 needed,
+                limit,
+            });
+        }
+    }
+    // One invocation visits every tap of its window in one loop nest: count every iteration.
+    let taps = |a: usize| w.kernel[a].min(w.input[a].div_ceil(w.dilation[a]));
+    let iterations = taps(0) * (1 + taps(1) * (1 + taps(2)));
+    if let Some(limit) = ctx.max_loop_iterations() {
+        if iterations > limit {
+            return Err(Error::TooLarge {
+                what: format!(
+                    "{op}: a window needing {iterations} loop iterations on this driver, which \
+                     stops a shader's loops after {limit}"
+                ),
+                needed: iterations,
                 limit,
             });
         }
