@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-/// `Result` with wgpool's [`Error`].
+/// `Result` with wgpool's [`Error`](enum@Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in wgpool.
