@@ -65,6 +65,14 @@ fn inputs_over_the_binding_limit_are_split_along_planes() {
         &inputs,
     );
     check("avg_pool2d", window(2, 2, 0), &inputs);
+    check(
+        "adaptive_avg_pool2d",
+        Kwargs {
+            output_size: Some(vec![Some(7)]),
+            ..Default::default()
+        },
+        &inputs,
+    );
     // Drawn random samples: the pieces must use the samples of the whole call.
     check(
         "fractional_max_pool2d",
