@@ -1,5 +1,6 @@
-// adaptive_avg_pool1d/2d/3d and adaptive_max_pool1d/2d/3d: one invocation per output element.
-// CPU twin: src/cpu/adaptive_pool.rs.
+// adaptive_avg_pool1d/2d/3d and adaptive_max_pool1d/2d/3d: one invocation per output element,
+// or, for large windows, REDUCE_THREADS invocations per output element and a tree reduction in
+// workgroup memory. CPU twin: src/cpu/adaptive_pool.rs.
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> input: array<f32>;
@@ -85,12 +86,12 @@ struct Share {
     finishes: bool,
 }
 
-fn share_of(i: u32) -> Share {
+fn share_of(i: u32, cells_per_pass: u32) -> Share {
     let win = window(i);
     let cells = extent(win.d) * extent(win.h) * extent(win.w);
     // Adaptive pooling has no kernel: the host passes the pass's first cell in k_d.
     let first = min(params.k_d, cells);
-    let count = min(cells - first, CELLS_PER_PASS);
+    let count = min(cells - first, cells_per_pass);
     return Share(win, first, count, first + count == cells);
 }
 
@@ -137,7 +138,7 @@ fn adaptive_avg_pool(@builtin(global_invocation_id) gid: vec3<u32>,
     if (i >= params.total) {
         return;
     }
-    let share = share_of(i);
+    let share = share_of(i, CELLS_PER_PASS);
     if (share.count == 0u) {
         return;
     }
@@ -153,10 +154,15 @@ fn adaptive_avg_pool(@builtin(global_invocation_id) gid: vec3<u32>,
         sum += input[share.win.base + c.row + c.w];
         c = next(share.win, c);
     }
+    output[i] = finish_mean(share, sum);
+}
+
+// The mean once the whole window is summed; the partial sum before that.
+fn finish_mean(share: Share, sum: f32) -> f32 {
     if (share.finishes) {
-        sum = sum / f32(extent(share.win.d)) / f32(extent(share.win.h)) / f32(extent(share.win.w));
+        return sum / f32(extent(share.win.d)) / f32(extent(share.win.h)) / f32(extent(share.win.w));
     }
-    output[i] = sum;
+    return sum;
 }
 
 struct MaxResult {
@@ -197,7 +203,7 @@ fn adaptive_max_pool(@builtin(global_invocation_id) gid: vec3<u32>,
     if (i >= params.total) {
         return;
     }
-    let share = share_of(i);
+    let share = share_of(i, CELLS_PER_PASS);
     if (share.count == 0u) {
         return;
     }
@@ -211,7 +217,7 @@ fn adaptive_max_pool_with_indices(@builtin(global_invocation_id) gid: vec3<u32>,
     if (i >= params.total) {
         return;
     }
-    let share = share_of(i);
+    let share = share_of(i, CELLS_PER_PASS);
     if (share.count == 0u) {
         return;
     }
@@ -224,4 +230,172 @@ fn adaptive_max_pool_with_indices(@builtin(global_invocation_id) gid: vec3<u32>,
     output[i] = best.value;
     // Plane offsets are below 2^31 (the host checks), so the high word is 0.
     indices[i] = vec2<u32>(best.index, 0u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parallel reduction: REDUCE_THREADS invocations share one output element's window, each
+// summing (or maximising) every REDUCE_THREADS-th cell, then a tree in workgroup memory
+// combines their partial results. The host takes this path for large windows on GPUs: max pooling
+// gives exactly the sequential result (see `better`), avg pooling only for all-ones output
+// sizes, where PyTorch's own `mean()` does not sum sequentially either.
+
+// Invocations per output element: a power of two dividing WORKGROUP_SIZE, set by the host
+// from the window size.
+override REDUCE_THREADS: u32 = 64u;
+
+// The host never uses workgroups larger than this.
+const MAX_WORKGROUP_SIZE: u32 = 256u;
+
+var<workgroup> partial_value: array<f32, MAX_WORKGROUP_SIZE>;
+var<workgroup> partial_index: array<u32, MAX_WORKGROUP_SIZE>;
+
+// One invocation's part in a reduction: its output element, its lane among that element's
+// REDUCE_THREADS invocations, and its slot in the partial arrays.
+struct Lane {
+    output: u32,
+    lane: u32,
+    slot: u32,
+}
+
+fn lane_of(workgroup: vec3<u32>, workgroups: vec3<u32>, local: u32) -> Lane {
+    let group = workgroup.x + workgroup.y * workgroups.x;
+    return Lane(
+        group * (WORKGROUP_SIZE / REDUCE_THREADS) + local / REDUCE_THREADS,
+        local % REDUCE_THREADS,
+        local,
+    );
+}
+
+// The lane's output element's share of this pass. Invocations past the end take no cells but
+// stay for the barriers. Each lane visits at most CELLS_PER_PASS cells per pass.
+fn reduce_share(me: Lane) -> Share {
+    if (me.output >= params.total) {
+        return Share(Window(Span(0u, 0u), Span(0u, 0u), Span(0u, 0u), 0u), 0u, 0u, false);
+    }
+    return share_of(me.output, REDUCE_THREADS * CELLS_PER_PASS);
+}
+
+// Plane offset of cell `cell` of the window. A window of whole rows (and whole planes, in 3d)
+// is one contiguous run, the common global-pooling case, and needs no division.
+fn cell_offset(win: Window, cell: u32) -> u32 {
+    let whole_rows = extent(win.w) == params.in_w;
+    if (whole_rows && (extent(win.d) == 1u || extent(win.h) == params.in_h)) {
+        return cursor(win.d.start, win.h.start, 0u).row + cell;
+    }
+    let c = cursor_at(win, cell);
+    return c.row + c.w;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn adaptive_avg_pool_reduce(@builtin(workgroup_id) workgroup: vec3<u32>,
+                            @builtin(num_workgroups) workgroups: vec3<u32>,
+                            @builtin(local_invocation_index) local: u32) {
+    let me = lane_of(workgroup, workgroups, local);
+    let share = reduce_share(me);
+    var sum = 0.0;
+    for (var cell = share.first + me.lane; cell < share.first + share.count;
+         cell += REDUCE_THREADS) {
+        sum += input[share.win.base + cell_offset(share.win, cell)];
+    }
+    partial_value[me.slot] = sum;
+    for (var half = REDUCE_THREADS / 2u; half > 0u; half = half >> 1u) {
+        workgroupBarrier();
+        if (me.lane < half) {
+            partial_value[me.slot] += partial_value[me.slot + half];
+        }
+    }
+    if (me.lane != 0u || share.count == 0u) {
+        return;
+    }
+    var total = partial_value[me.slot];
+    if (share.first > 0u) {
+        total = output[me.output] + total;
+    }
+    output[me.output] = finish_mean(share, total);
+}
+
+// A candidate maximum: a value and its plane offset.
+struct Best {
+    value: f32,
+    index: u32,
+}
+
+// The winner of two candidates, in whichever order they were found: a NaN (the later cell
+// among NaNs), else the greater value, else the earlier cell. Plane offsets grow with the
+// row-major scan order inside a window, so this is exactly what the sequential scan keeps.
+fn better(a: Best, b: Best) -> Best {
+    let a_nan = is_nan(a.value);
+    let b_nan = is_nan(b.value);
+    var take_b: bool;
+    if (a_nan || b_nan) {
+        take_b = b_nan && (!a_nan || b.index > a.index);
+    } else {
+        take_b = b.value > a.value || (b.value == a.value && b.index < a.index);
+    }
+    if (take_b) {
+        return b;
+    }
+    return a;
+}
+
+// This pass's maximum of the lane's output element, complete in the lane-0 invocation.
+fn reduce_max(me: Lane, share: Share) -> Best {
+    // No cell yet: loses to every cell, -inf included (its index is past every plane offset).
+    var best = Best(bitcast<f32>(NEG_INF_BITS), 0xffffffffu);
+    for (var cell = share.first + me.lane; cell < share.first + share.count;
+         cell += REDUCE_THREADS) {
+        let at = cell_offset(share.win, cell);
+        best = better(best, Best(input[share.win.base + at], at));
+    }
+    partial_value[me.slot] = best.value;
+    partial_index[me.slot] = best.index;
+    for (var half = REDUCE_THREADS / 2u; half > 0u; half = half >> 1u) {
+        workgroupBarrier();
+        if (me.lane < half) {
+            let merged = better(
+                Best(partial_value[me.slot], partial_index[me.slot]),
+                Best(partial_value[me.slot + half], partial_index[me.slot + half]),
+            );
+            partial_value[me.slot] = merged.value;
+            partial_index[me.slot] = merged.index;
+        }
+    }
+    return Best(partial_value[me.slot], partial_index[me.slot]);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn adaptive_max_pool_reduce(@builtin(workgroup_id) workgroup: vec3<u32>,
+                            @builtin(num_workgroups) workgroups: vec3<u32>,
+                            @builtin(local_invocation_index) local: u32) {
+    let me = lane_of(workgroup, workgroups, local);
+    let share = reduce_share(me);
+    let best = reduce_max(me, share);
+    if (me.lane != 0u || share.count == 0u) {
+        return;
+    }
+    var value = best.value;
+    if (share.first > 0u) {
+        // Earlier passes' cells all come first: index 0 stands for them (this pass's cells are
+        // at offsets of at least `first` > 0).
+        value = better(Best(output[me.output], 0u), best).value;
+    }
+    output[me.output] = value;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn adaptive_max_pool_reduce_with_indices(@builtin(workgroup_id) workgroup: vec3<u32>,
+                                         @builtin(num_workgroups) workgroups: vec3<u32>,
+                                         @builtin(local_invocation_index) local: u32) {
+    let me = lane_of(workgroup, workgroups, local);
+    let share = reduce_share(me);
+    var best = reduce_max(me, share);
+    if (me.lane != 0u || share.count == 0u) {
+        return;
+    }
+    if (share.first > 0u) {
+        best = better(Best(output[me.output], indices[me.output].x), best);
+    }
+    output[me.output] = best.value;
+    // Plane offsets are below 2^31 (the host checks), so the high word is 0.
+    indices[me.output] = vec2<u32>(best.index, 0u);
 }

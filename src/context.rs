@@ -54,6 +54,22 @@ impl FromStr for Backend {
     }
 }
 
+/// How adaptive pooling visits large windows (see
+/// [`Strategy`](crate::ops::adaptive::Strategy)). Both give the same results where they may both
+/// run: max pooling exactly, and average pooling reduces in parallel only for all-ones output
+/// sizes, where PyTorch's `mean()` does not sum in row-major order either.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Reduction {
+    /// Parallel on GPUs, per output element on CPU adapters (lavapipe, llvmpipe, WARP), whose
+    /// few cores the outputs already keep busy and where workgroup barriers are expensive.
+    #[default]
+    Auto,
+    /// Several invocations per large window, combined by a tree in workgroup memory.
+    Parallel,
+    /// One invocation per output element, scanning its window.
+    PerOutput,
+}
+
 /// The adapters wgpool can see for `backend`, filtered by `WGPU_ADAPTER_NAME` (a
 /// case-insensitive substring) when set, best first: discrete, integrated, virtual, then CPU.
 pub fn adapters(backend: Backend) -> Vec<wgpu::Adapter> {
@@ -106,6 +122,7 @@ pub struct Context {
     queue: wgpu::Queue,
     adapter_info: Option<wgpu::AdapterInfo>,
     workgroup_size: u32,
+    reduction: Reduction,
     pipelines: RwLock<HashMap<PipelineKey, Arc<CachedPipeline>>>,
     uniforms: RwLock<HashMap<Vec<u8>, wgpu::Buffer>>,
     /// Why the device is unusable, once it is: lost, or an error outside wgpool's error scopes
@@ -134,6 +151,7 @@ impl Context {
             queue,
             adapter_info: None,
             workgroup_size,
+            reduction: Reduction::Auto,
             pipelines: RwLock::default(),
             uniforms: RwLock::default(),
             failure: Arc::default(),
@@ -218,6 +236,29 @@ impl Context {
     /// Threads per workgroup of every kernel, chosen from the device's limits.
     pub fn workgroup_size(&self) -> u32 {
         self.workgroup_size
+    }
+
+    /// How adaptive pooling visits large windows; [`Reduction::Auto`] unless set.
+    pub fn reduction(&self) -> Reduction {
+        self.reduction
+    }
+
+    /// Chooses how adaptive pooling visits large windows, for every later call.
+    pub fn set_reduction(&mut self, reduction: Reduction) {
+        self.reduction = reduction;
+    }
+
+    /// Whether large adaptive windows are reduced in parallel: [`Reduction::Auto`] does on every
+    /// adapter but a CPU one (and on devices handed in, which are GPUs in practice).
+    pub fn parallel_reduction(&self) -> bool {
+        match self.reduction {
+            Reduction::Parallel => true,
+            Reduction::PerOutput => false,
+            Reduction::Auto => self
+                .adapter_info
+                .as_ref()
+                .is_none_or(|info| info.device_type != wgpu::DeviceType::Cpu),
+        }
     }
 
     /// Runs `f` inside validation and out-of-memory error scopes, so that a wgpu error becomes
@@ -350,7 +391,9 @@ impl Context {
                 entry_point: Some(kernel.entry_point()),
                 compilation_options: wgpu::PipelineCompilationOptions {
                     constants: &constants,
-                    ..Default::default()
+                    // The reductions write every workgroup slot before a barrier and read it
+                    // after; zeroing it first would only add a barrier.
+                    zero_initialize_workgroup_memory: false,
                 },
                 cache: None,
             });

@@ -37,11 +37,17 @@ pub enum Kernel {
     AdaptiveMaxPool,
     /// Adaptive max pooling with plane-flat int64 indices.
     AdaptiveMaxPoolWithIndices,
+    /// Adaptive average pooling as a parallel reduction (several invocations per window).
+    AdaptiveAvgPoolReduce,
+    /// Adaptive max pooling as a parallel reduction, values only.
+    AdaptiveMaxPoolReduce,
+    /// Adaptive max pooling as a parallel reduction, with plane-flat int64 indices.
+    AdaptiveMaxPoolReduceWithIndices,
 }
 
 impl Kernel {
     /// Every kernel, for tests that compile them all.
-    pub const ALL: [Kernel; 13] = [
+    pub const ALL: [Kernel; 16] = [
         Kernel::MaxPool,
         Kernel::MaxPoolWithIndices,
         Kernel::AvgPool,
@@ -55,6 +61,9 @@ impl Kernel {
         Kernel::AdaptiveAvgPool,
         Kernel::AdaptiveMaxPool,
         Kernel::AdaptiveMaxPoolWithIndices,
+        Kernel::AdaptiveAvgPoolReduce,
+        Kernel::AdaptiveMaxPoolReduce,
+        Kernel::AdaptiveMaxPoolReduceWithIndices,
     ];
 
     /// The op's own shader file (without `common.wgsl`).
@@ -74,7 +83,12 @@ impl Kernel {
             Kernel::LpPool | Kernel::LpPoolInfNorm => include_str!("../shaders/lp_pool.wgsl"),
             Kernel::AdaptiveAvgPool
             | Kernel::AdaptiveMaxPool
-            | Kernel::AdaptiveMaxPoolWithIndices => include_str!("../shaders/adaptive_pool.wgsl"),
+            | Kernel::AdaptiveMaxPoolWithIndices
+            | Kernel::AdaptiveAvgPoolReduce
+            | Kernel::AdaptiveMaxPoolReduce
+            | Kernel::AdaptiveMaxPoolReduceWithIndices => {
+                include_str!("../shaders/adaptive_pool.wgsl")
+            }
         }
     }
 
@@ -99,6 +113,9 @@ impl Kernel {
             Kernel::AdaptiveAvgPool => "adaptive_avg_pool",
             Kernel::AdaptiveMaxPool => "adaptive_max_pool",
             Kernel::AdaptiveMaxPoolWithIndices => "adaptive_max_pool_with_indices",
+            Kernel::AdaptiveAvgPoolReduce => "adaptive_avg_pool_reduce",
+            Kernel::AdaptiveMaxPoolReduce => "adaptive_max_pool_reduce",
+            Kernel::AdaptiveMaxPoolReduceWithIndices => "adaptive_max_pool_reduce_with_indices",
         }
     }
 
@@ -114,8 +131,13 @@ impl Kernel {
             // input, window starts, output (, indices)
             Kernel::FractionalMaxPool => &[true, true, false],
             Kernel::FractionalMaxPoolWithIndices => &[true, true, false, false],
-            Kernel::AdaptiveAvgPool | Kernel::AdaptiveMaxPool => &[true, false],
-            Kernel::AdaptiveMaxPoolWithIndices => &[true, false, false],
+            Kernel::AdaptiveAvgPool
+            | Kernel::AdaptiveMaxPool
+            | Kernel::AdaptiveAvgPoolReduce
+            | Kernel::AdaptiveMaxPoolReduce => &[true, false],
+            Kernel::AdaptiveMaxPoolWithIndices | Kernel::AdaptiveMaxPoolReduceWithIndices => {
+                &[true, false, false]
+            }
         }
     }
 
@@ -135,6 +157,11 @@ impl Kernel {
             Kernel::AdaptiveAvgPool => "wgpool.adaptive_avg_pool",
             Kernel::AdaptiveMaxPool => "wgpool.adaptive_max_pool",
             Kernel::AdaptiveMaxPoolWithIndices => "wgpool.adaptive_max_pool_with_indices",
+            Kernel::AdaptiveAvgPoolReduce => "wgpool.adaptive_avg_pool_reduce",
+            Kernel::AdaptiveMaxPoolReduce => "wgpool.adaptive_max_pool_reduce",
+            Kernel::AdaptiveMaxPoolReduceWithIndices => {
+                "wgpool.adaptive_max_pool_reduce_with_indices"
+            }
         }
     }
 }

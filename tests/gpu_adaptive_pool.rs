@@ -10,10 +10,11 @@ mod random;
 use std::fmt::Display;
 
 use random::{assert_bits_eq, fill, ulps, Fill, Rng, FILLS};
-use wgpool::ops::adaptive::CELLS_PER_PASS;
+use wgpool::ops::adaptive::{strategy, Family, Strategy, CELLS_PER_PASS};
 use wgpool::{
     AdaptiveAvgPool, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool,
-    AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d, Array, Context, Error, Tensor,
+    AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d, AdaptivePlan, Array, Context, Error,
+    Tensor,
 };
 
 /// Most ulps a GPU average may differ from the CPU reference. CPU adapters (lavapipe, llvmpipe)
@@ -54,9 +55,52 @@ fn assert_indices_eq(got: &[i64], expected: &[i64], what: &dyn Display) {
     }
 }
 
-/// Runs `options` on the CPU reference and (when there is a GPU) on the GPU. Refusals must be
-/// the same error everywhere; results must agree within [`avg_tolerance`]. Returns the CPU
-/// result, `None` when refused.
+/// `ctx` and, beside it, the same adapter with [`Reduction::Parallel`](wgpool::Reduction): every
+/// check runs on both, so the parallel reductions are tested on CPU adapters too.
+fn contexts(ctx: Option<&Context>) -> Vec<&Context> {
+    ctx.into_iter()
+        .chain(ctx.and(common::gpu_parallel()))
+        .collect()
+}
+
+/// Whether `ctx` reduces `plan`'s windows in parallel, not one invocation per output.
+fn reduces(ctx: &Context, plan: &AdaptivePlan, family: Family) -> Option<u32> {
+    match strategy(plan, family, ctx.workgroup_size(), ctx.parallel_reduction()) {
+        Strategy::PerOutput => None,
+        Strategy::Reduce { threads } => Some(threads),
+    }
+}
+
+/// A global average reduced by `threads` invocations against the f64 mean of each plane: NaN
+/// and infinities as the mean has them, finite values within the rounding error of `threads`
+/// sequential partial sums, a tree over them and three divisions (PyTorch's `mean()` is not
+/// row-major either, so the sequential CPU reference is no exact yardstick here).
+fn assert_mean_close(got: &[f32], data: &[f32], threads: u32, what: &dyn Display) {
+    let plane = data.len() / got.len().max(1);
+    for (p, &g) in got.iter().enumerate() {
+        let cells = &data[p * plane..(p + 1) * plane];
+        let mean = cells.iter().map(|&x| f64::from(x)).sum::<f64>() / plane as f64;
+        let mean_abs = cells.iter().map(|&x| f64::from(x).abs()).sum::<f64>() / plane as f64;
+        let rounding = plane.div_ceil(threads as usize) as f64 + f64::from(threads.ilog2()) + 1.0;
+        let bound = f64::from(f32::EPSILON) * (rounding * mean_abs + 8.0 * mean.abs());
+        let ok = if mean.is_nan() {
+            g.is_nan()
+        } else if mean.is_infinite() {
+            f64::from(g) == mean
+        } else {
+            (f64::from(g) - mean).abs() <= bound
+        };
+        assert!(
+            ok,
+            "{what}: plane {p}: GPU {g:e}, f64 mean {mean:e} (bound {bound:e})"
+        );
+    }
+}
+
+/// Runs `options` on the CPU reference and (when there is a GPU) on the GPU [`contexts`].
+/// Refusals must be the same error everywhere; per-output results must agree within
+/// [`avg_tolerance`], parallel ones as [`assert_mean_close`] says. Returns the CPU result, `None`
+/// when refused.
 fn check_avg<const R: usize>(
     ctx: Option<&Context>,
     options: &AdaptiveAvgPool<R>,
@@ -66,40 +110,55 @@ fn check_avg<const R: usize>(
 ) -> Option<Array<f32>> {
     let cpu = wgpool::cpu::adaptive_avg_pool(options, data, shape);
     let plan = options.plan(shape);
-    let input = ctx.map(|ctx| {
-        Tensor::upload(ctx, data, shape).unwrap_or_else(|e| panic!("{what}: upload: {e}"))
-    });
+    for ctx in contexts(ctx) {
+        let input =
+            Tensor::upload(ctx, data, shape).unwrap_or_else(|e| panic!("{what}: upload: {e}"));
+        match (&cpu, &plan) {
+            (Err(refusal), _) => {
+                let gpu = options
+                    .forward(ctx, &input)
+                    .expect_err("GPU forward accepted what the CPU reference refused");
+                assert_eq!(
+                    format!("{gpu:?}"),
+                    format!("{refusal:?}"),
+                    "{what}: forward vs CPU"
+                );
+            }
+            (Ok(values), Ok(plan)) => {
+                let gpu = options
+                    .forward(ctx, &input)
+                    .unwrap_or_else(|e| panic!("{what}: forward: {e}"));
+                assert_eq!(gpu.shape(), values.shape.as_slice(), "{what}");
+                let got = gpu.download(ctx).unwrap();
+                match reduces(ctx, plan, Family::Avg) {
+                    None => assert_avg_close(&got, &values.data, avg_tolerance(ctx), what),
+                    Some(threads) => assert_mean_close(&got, data, threads, what),
+                }
+            }
+            (Ok(_), Err(e)) => panic!("{what}: plan refused: {e}"),
+        }
+    }
     match cpu {
         Err(refusal) => {
-            let refusal = format!("{refusal:?}");
             let plan = plan.expect_err("plan accepted what the CPU reference refused");
-            assert_eq!(format!("{plan:?}"), refusal, "{what}: plan vs CPU");
-            if let (Some(ctx), Some(input)) = (ctx, &input) {
-                let gpu = options
-                    .forward(ctx, input)
-                    .expect_err("GPU forward accepted what the CPU reference refused");
-                assert_eq!(format!("{gpu:?}"), refusal, "{what}: forward vs CPU");
-            }
+            assert_eq!(
+                format!("{plan:?}"),
+                format!("{refusal:?}"),
+                "{what}: plan vs CPU"
+            );
             None
         }
         Ok(values) => {
             let plan = plan.unwrap_or_else(|e| panic!("{what}: plan refused: {e}"));
             assert_eq!(plan.output_shape, values.shape, "{what}: plan vs CPU shape");
             assert_eq!(values.data.len(), plan.output_len(), "{what}");
-            if let (Some(ctx), Some(input)) = (ctx, &input) {
-                let gpu = options
-                    .forward(ctx, input)
-                    .unwrap_or_else(|e| panic!("{what}: forward: {e}"));
-                assert_eq!(gpu.shape(), values.shape.as_slice(), "{what}");
-                let got = gpu.download(ctx).unwrap();
-                assert_avg_close(&got, &values.data, avg_tolerance(ctx), what);
-            }
             Some(values)
         }
     }
 }
 
-/// [`check_avg`] for max pooling, with and without indices: values bit for bit, indices exact.
+/// [`check_avg`] for max pooling, with and without indices: values bit for bit, indices exact,
+/// whichever way the GPU visits the windows.
 fn check_max<const R: usize>(
     ctx: Option<&Context>,
     options: &AdaptiveMaxPool<R>,
@@ -109,35 +168,32 @@ fn check_max<const R: usize>(
 ) -> Option<(Array<f32>, Array<i64>)> {
     let cpu = wgpool::cpu::adaptive_max_pool(options, data, shape);
     let plan = options.plan(shape);
-    let input = ctx.map(|ctx| {
-        Tensor::upload(ctx, data, shape).unwrap_or_else(|e| panic!("{what}: upload: {e}"))
-    });
-    match cpu {
-        Err(refusal) => {
-            let refusal = format!("{refusal:?}");
-            let plan = plan.expect_err("plan accepted what the CPU reference refused");
-            assert_eq!(format!("{plan:?}"), refusal, "{what}: plan vs CPU");
-            if let (Some(ctx), Some(input)) = (ctx, &input) {
+    for ctx in contexts(ctx) {
+        let input =
+            Tensor::upload(ctx, data, shape).unwrap_or_else(|e| panic!("{what}: upload: {e}"));
+        let what = match plan
+            .as_ref()
+            .ok()
+            .and_then(|p| reduces(ctx, p, Family::Max))
+        {
+            Some(threads) => format!("{what} (reduced by {threads})"),
+            None => format!("{what}"),
+        };
+        match &cpu {
+            Err(refusal) => {
+                let refusal = format!("{refusal:?}");
                 let gpu = options
-                    .forward(ctx, input)
+                    .forward(ctx, &input)
                     .expect_err("GPU forward accepted what the CPU reference refused");
                 assert_eq!(format!("{gpu:?}"), refusal, "{what}: forward vs CPU");
                 let gpu = options
-                    .forward_with_indices(ctx, input)
+                    .forward_with_indices(ctx, &input)
                     .expect_err("GPU forward_with_indices accepted what the CPU refused");
                 assert_eq!(format!("{gpu:?}"), refusal, "{what}: with indices vs CPU");
             }
-            None
-        }
-        Ok((values, indices)) => {
-            let plan = plan.unwrap_or_else(|e| panic!("{what}: plan refused: {e}"));
-            assert_eq!(plan.output_shape, values.shape, "{what}: plan vs CPU shape");
-            assert_eq!(values.shape, indices.shape, "{what}");
-            assert_eq!(values.data.len(), plan.output_len(), "{what}");
-            assert_eq!(indices.data.len(), plan.output_len(), "{what}");
-            if let (Some(ctx), Some(input)) = (ctx, &input) {
+            Ok((values, indices)) => {
                 let (gv, gi) = options
-                    .forward_with_indices(ctx, input)
+                    .forward_with_indices(ctx, &input)
                     .unwrap_or_else(|e| panic!("{what}: forward_with_indices: {e}"));
                 assert_eq!(gv.shape(), values.shape.as_slice(), "{what}");
                 assert_eq!(gi.shape(), values.shape.as_slice(), "{what}");
@@ -147,12 +203,30 @@ fn check_max<const R: usize>(
                 assert_indices_eq(&got, &indices.data, &format_args!("{what}: indices"));
 
                 let only = options
-                    .forward(ctx, input)
+                    .forward(ctx, &input)
                     .unwrap_or_else(|e| panic!("{what}: forward: {e}"));
                 assert_eq!(only.shape(), values.shape.as_slice(), "{what}");
                 let got = only.download(ctx).unwrap();
                 assert_bits_eq(&got, &values.data, &format_args!("{what}: forward values"));
             }
+        }
+    }
+    match cpu {
+        Err(refusal) => {
+            let plan = plan.expect_err("plan accepted what the CPU reference refused");
+            assert_eq!(
+                format!("{plan:?}"),
+                format!("{refusal:?}"),
+                "{what}: plan vs CPU"
+            );
+            None
+        }
+        Ok((values, indices)) => {
+            let plan = plan.unwrap_or_else(|e| panic!("{what}: plan refused: {e}"));
+            assert_eq!(plan.output_shape, values.shape, "{what}: plan vs CPU shape");
+            assert_eq!(values.shape, indices.shape, "{what}");
+            assert_eq!(values.data.len(), plan.output_len(), "{what}");
+            assert_eq!(indices.data.len(), plan.output_len(), "{what}");
             Some((values, indices))
         }
     }
@@ -668,6 +742,138 @@ fn long_windows_take_several_passes() {
     )
     .unwrap();
     check_avg(ctx, &AdaptiveAvgPool3d::new(1), &shape, &data, &what).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parallel reductions (run on CPU adapters through `common::gpu_parallel`).
+
+/// Global windows of 32 to 1,100 cells take every reduction width from 8 to 256 invocations;
+/// windows of whole rows (and whole planes) take the contiguous path, sub-boxes the general one.
+#[test]
+fn parallel_reductions_at_every_width_and_window_layout() {
+    let Some(parallel) = common::gpu_parallel() else {
+        return;
+    };
+    let ctx = common::gpu();
+    let mut rng = Rng::new(random::seed(), 30);
+    let mut widths = std::collections::BTreeSet::new();
+    for len in [32, 63, 64, 127, 128, 255, 256, 511, 512, 1023, 1024, 1100] {
+        let options = AdaptiveMaxPool1d::new(1);
+        let plan = options.plan(&[2, len]).unwrap();
+        widths.extend(reduces(parallel, &plan, Family::Max));
+        for f in FILLS {
+            let what = format!("global 1d over {len}, {f:?}");
+            let data = fill(&mut rng, f, 2 * len);
+            check_max(ctx, &options, &[2, len], &data, &what).unwrap();
+            check_avg(ctx, &AdaptiveAvgPool1d::new(1), &[2, len], &data, &what).unwrap();
+        }
+    }
+    let expected: Vec<u32> = [8, 16, 32, 64, 128, 256]
+        .into_iter()
+        .filter(|&w| w <= parallel.workgroup_size())
+        .collect();
+    assert_eq!(widths.into_iter().collect::<Vec<_>>(), expected);
+
+    // 2d: whole rows (contiguous), sub-boxes; 3d: whole planes (contiguous), whole rows of part
+    // of a plane, and boxes narrower than a row.
+    let layouts2: [([usize; 4], [i64; 2]); 3] = [
+        ([2, 3, 64, 40], [2, 1]),
+        ([2, 3, 40, 50], [2, 3]),
+        ([1, 2, 33, 35], [1, 2]),
+    ];
+    for (shape, output) in layouts2 {
+        for f in FILLS {
+            let what = format!("2d {shape:?} -> {output:?}, {f:?}");
+            let data = fill(&mut rng, f, shape.iter().product());
+            let options = AdaptiveMaxPool2d::new(output);
+            let plan = options.plan(&shape).unwrap();
+            assert!(reduces(parallel, &plan, Family::Max).is_some(), "{what}");
+            check_max(ctx, &options, &shape, &data, &what).unwrap();
+        }
+    }
+    let layouts3: [([usize; 5], [i64; 3]); 3] = [
+        ([1, 2, 6, 5, 40], [2, 1, 1]),
+        ([1, 2, 6, 9, 40], [1, 2, 1]),
+        ([2, 1, 5, 6, 30], [1, 1, 3]),
+    ];
+    for (shape, output) in layouts3 {
+        for f in FILLS {
+            let what = format!("3d {shape:?} -> {output:?}, {f:?}");
+            let data = fill(&mut rng, f, shape.iter().product());
+            let options = AdaptiveMaxPool3d::new(output);
+            let plan = options.plan(&shape).unwrap();
+            assert!(reduces(parallel, &plan, Family::Max).is_some(), "{what}");
+            check_max(ctx, &options, &shape, &data, &what).unwrap();
+        }
+    }
+    // Average pooling reduces only to all-ones sizes, and keeps the row-major sum elsewhere.
+    let plan = AdaptiveAvgPool2d::new([2, 3])
+        .plan(&[2, 3, 40, 50])
+        .unwrap();
+    assert_eq!(reduces(parallel, &plan, Family::Avg), None);
+    let plan = AdaptiveAvgPool3d::new(1).plan(&[2, 3, 4, 5, 6]).unwrap();
+    assert_eq!(reduces(parallel, &plan, Family::Avg), Some(16));
+    let what = "3d global";
+    let data = fill(&mut rng, Fill::Normal, 720);
+    check_avg(
+        ctx,
+        &AdaptiveAvgPool3d::new(1),
+        &[2, 3, 4, 5, 6],
+        &data,
+        &what,
+    )
+    .unwrap();
+}
+
+/// Windows longer than one reduction pass (256 invocations x CELLS_PER_PASS cells each, on
+/// lavapipe's loop cap) carry the partial sum, or the maximum and its index, to the next pass.
+#[test]
+fn parallel_reductions_longer_than_one_pass() {
+    let Some(parallel) = common::gpu_parallel() else {
+        return;
+    };
+    let threads = parallel.workgroup_size().min(256) as usize;
+    let pass = threads * CELLS_PER_PASS as usize;
+    let len = pass + 1000;
+    let plan = AdaptiveMaxPool1d::new(1).plan(&[1, len]).unwrap();
+    assert_eq!(reduces(parallel, &plan, Family::Max), Some(threads as u32));
+    let run = |data: &[f32]| -> (u32, i64) {
+        let what = format!("global max over {len}");
+        let (values, indices) = check_max(
+            Some(parallel),
+            &AdaptiveMaxPool1d::new(1),
+            &[1, len],
+            data,
+            &what,
+        )
+        .unwrap();
+        (values.data[0].to_bits(), indices.data[0])
+    };
+    // Each run takes lavapipe a few tenths of a second: three cover the carried state.
+    let mut data = vec![1.0f32; len];
+    data[5] = 9.0;
+    data[pass + 5] = 9.0;
+    // A tie: the first pass's cell wins.
+    assert_eq!(run(&data), (9.0f32.to_bits(), 5));
+    // A greater value in the second pass wins.
+    data[pass + 7] = 10.0;
+    assert_eq!(run(&data), (10.0f32.to_bits(), pass as i64 + 7));
+    // Among NaNs, the later wins across passes.
+    let (first_nan, second_nan) = (f32::from_bits(0x7fc0_0011), f32::from_bits(0xffc0_0022));
+    data[3] = first_nan;
+    data[pass + 2] = second_nan;
+    assert_eq!(run(&data), (second_nan.to_bits(), pass as i64 + 2));
+    // The sum carries over to the mean.
+    let what = format!("global mean over {len}");
+    let mut rng = Rng::new(random::seed(), 31);
+    let noise = fill(&mut rng, Fill::Normal, len);
+    check_avg(
+        Some(parallel),
+        &AdaptiveAvgPool1d::new(1),
+        &[1, len],
+        &noise,
+        &what,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -98,8 +98,10 @@ pub(crate) fn output_size_kwarg<const R: usize>(
 /// Which adaptive op a plan is for: their checks differ in which dims must be non-zero and in
 /// the order they run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Family {
+pub enum Family {
+    /// Adaptive average pooling.
     Avg,
+    /// Adaptive max pooling.
     Max,
 }
 
@@ -288,16 +290,103 @@ fn sizes<const R: usize>(output_size: &[Option<i64>; R]) -> String {
 /// visited in the same order either way, so the result does not depend on the split.
 pub const CELLS_PER_PASS: u64 = 64512;
 
-/// The passes `plan` needs: enough for its largest window. A window spans at most
-/// `ceil(L/O) + 1` (and at most `L`) cells along each dim.
-pub fn passes(plan: &AdaptivePlan) -> u64 {
-    let largest: u64 = (0..3)
+/// The most cells any window of `plan` has, or a bound just above: a window spans at most
+/// `ceil(L/O) + 1` (and at most `L`) cells along each dim. Exact for global pooling.
+pub fn largest_window(plan: &AdaptivePlan) -> u64 {
+    (0..3)
         .map(|a| {
             let (len, out) = (plan.input[a], plan.output[a].max(1));
             (len.div_ceil(out) + 1).min(len)
         })
-        .product();
-    largest.div_ceil(CELLS_PER_PASS).max(1)
+        .product()
+}
+
+/// The passes `plan` needs when one pass covers `cells_per_pass` cells of every window.
+pub fn passes(plan: &AdaptivePlan, cells_per_pass: u64) -> u64 {
+    largest_window(plan).div_ceil(cells_per_pass).max(1)
+}
+
+/// How the GPU visits the windows of an adaptive pooling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// One invocation per output element scans its window in row-major order.
+    PerOutput,
+    /// `threads` invocations per output element each take every `threads`-th cell, and a tree
+    /// in workgroup memory combines them: global and near-global pooling, whose few outputs
+    /// would otherwise leave a GPU idle while a handful of invocations loop.
+    Reduce {
+        /// Invocations per output element, a power of two dividing the workgroup size (1 for
+        /// the rare plans with too many outputs for more).
+        threads: u32,
+    },
+}
+
+/// The smallest window worth a reduction.
+pub const REDUCE_MIN_CELLS: u64 = 32;
+
+/// Each reducing invocation gets at least this many cells of its window.
+pub const REDUCE_CELLS_PER_THREAD: u64 = 4;
+
+/// The strategy for `plan` with workgroups of `workgroup_size` invocations, on a context that
+/// reduces large windows in `parallel` or not ([`Context::parallel_reduction`]).
+///
+/// Max pooling reduces every window of [`REDUCE_MIN_CELLS`] or more: `better` in the shader
+/// keeps exactly what the sequential scan keeps, ties and NaNs included. Average pooling reduces only an all-ones output
+/// size, where PyTorch itself sums with `mean()` rather than in row-major order; elsewhere it
+/// keeps PyTorch's sequential sum, bit for bit.
+pub fn strategy(
+    plan: &AdaptivePlan,
+    family: Family,
+    workgroup_size: u32,
+    parallel: bool,
+) -> Strategy {
+    let mean = plan.output.iter().all(|&o| o == 1);
+    let cells = largest_window(plan);
+    if !parallel || (family == Family::Avg && !mean) || cells < REDUCE_MIN_CELLS {
+        return Strategy::PerOutput;
+    }
+    let wanted = 1u64 << (cells / REDUCE_CELLS_PER_THREAD).ilog2();
+    let fits = 1u64 << workgroup_size.max(1).trailing_zeros();
+    let mut threads = wanted.min(fits);
+    // The dispatch counts invocations in a u32 (outputs alone stay below 2^31).
+    while plan.output_len() as u64 * threads > u64::from(u32::MAX) {
+        threads /= 2;
+    }
+    Strategy::Reduce {
+        threads: threads as u32,
+    }
+}
+
+/// The kernels of one adaptive op, per strategy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AdaptiveKernel {
+    Avg,
+    Max,
+    MaxWithIndices,
+}
+
+impl AdaptiveKernel {
+    fn family(self) -> Family {
+        match self {
+            AdaptiveKernel::Avg => Family::Avg,
+            AdaptiveKernel::Max | AdaptiveKernel::MaxWithIndices => Family::Max,
+        }
+    }
+
+    fn kernel(self, strategy: Strategy) -> Kernel {
+        match (self, strategy) {
+            (AdaptiveKernel::Avg, Strategy::PerOutput) => Kernel::AdaptiveAvgPool,
+            (AdaptiveKernel::Max, Strategy::PerOutput) => Kernel::AdaptiveMaxPool,
+            (AdaptiveKernel::MaxWithIndices, Strategy::PerOutput) => {
+                Kernel::AdaptiveMaxPoolWithIndices
+            }
+            (AdaptiveKernel::Avg, Strategy::Reduce { .. }) => Kernel::AdaptiveAvgPoolReduce,
+            (AdaptiveKernel::Max, Strategy::Reduce { .. }) => Kernel::AdaptiveMaxPoolReduce,
+            (AdaptiveKernel::MaxWithIndices, Strategy::Reduce { .. }) => {
+                Kernel::AdaptiveMaxPoolReduceWithIndices
+            }
+        }
+    }
 }
 
 /// The uniform block for a non-empty output of `plan`, refusing work past what the shader's
@@ -335,31 +424,48 @@ pub(crate) fn gpu_params(op: &'static str, plan: &AdaptivePlan) -> Result<Window
     })
 }
 
-/// Records `kernel` over the non-empty output of `plan` into `encoder`, one dispatch per pass.
-/// Adaptive pooling has no kernel size, so each pass's first window cell travels in
-/// `WindowParams::kernel[0]` (`k_d` in WGSL).
+/// Records `kernel` over the non-empty output of `plan` into `encoder` with the plan's
+/// [`strategy`], one dispatch per pass. Adaptive pooling has no kernel size, so each pass's first
+/// window cell travels in `WindowParams::kernel[0]` (`k_d` in WGSL).
 pub(crate) fn record_passes(
     ctx: &Context,
     encoder: &mut wgpu::CommandEncoder,
-    kernel: Kernel,
+    kernel: AdaptiveKernel,
     op: &'static str,
     plan: &AdaptivePlan,
     buffers: &[&wgpu::Buffer],
 ) -> Result<()> {
     let params = gpu_params(op, plan)?;
-    for pass in 0..passes(plan) {
-        // Below 2^32: the largest window has fewer than 2^31 cells.
-        let first = (pass * CELLS_PER_PASS) as u32;
+    let strategy = strategy(
+        plan,
+        kernel.family(),
+        ctx.workgroup_size(),
+        ctx.parallel_reduction(),
+    );
+    let threads = match strategy {
+        Strategy::PerOutput => 1,
+        Strategy::Reduce { threads } => threads,
+    };
+    let cells_per_pass = u64::from(threads) * CELLS_PER_PASS;
+    for pass in 0..passes(plan, cells_per_pass) {
+        // Below 2^31: every pass starts inside the largest window.
+        let first = (pass * cells_per_pass) as u32;
         let params = WindowParams {
             kernel: [first, 0, 0],
             ..params
         };
-        ctx.record(
+        let constants: &[(&'static str, u32)] = match strategy {
+            Strategy::PerOutput => &[],
+            Strategy::Reduce { .. } => &[("REDUCE_THREADS", threads)],
+        };
+        ctx.record_specialized(
             encoder,
-            kernel,
+            kernel.kernel(strategy),
+            constants,
             bytemuck::bytes_of(&params),
             buffers,
-            params.total,
+            // `strategy` keeps this product within u32.
+            params.total * threads,
         )?;
     }
     Ok(())
@@ -415,6 +521,10 @@ mod tests {
         }
     }
 
+    fn passes_per_output(plan: &AdaptivePlan) -> u64 {
+        passes(plan, CELLS_PER_PASS)
+    }
+
     #[test]
     fn passes_cover_the_largest_window() {
         for len in 1..=40u64 {
@@ -437,12 +547,58 @@ mod tests {
             input,
             output,
         };
-        assert_eq!(passes(&plan([1, 1, 1], [1, 1, 1])), 1);
-        assert_eq!(passes(&plan([1, 1, CELLS_PER_PASS], [1, 1, 1])), 1);
-        assert_eq!(passes(&plan([1, 1, CELLS_PER_PASS + 1], [1, 1, 1])), 2);
-        assert_eq!(passes(&plan([1, 1024, 1024], [1, 1, 1])), 17);
+        assert_eq!(passes_per_output(&plan([1, 1, 1], [1, 1, 1])), 1);
+        assert_eq!(
+            passes_per_output(&plan([1, 1, CELLS_PER_PASS], [1, 1, 1])),
+            1
+        );
+        assert_eq!(
+            passes_per_output(&plan([1, 1, CELLS_PER_PASS + 1], [1, 1, 1])),
+            2
+        );
+        assert_eq!(passes_per_output(&plan([1, 1024, 1024], [1, 1, 1])), 17);
         // The bound is conservative: windows of 2 x 21,505 cells, bounded by 3 x 21,506.
-        assert_eq!(passes(&plan([1, 3, 43_010], [1, 2, 2])), 2);
+        assert_eq!(passes_per_output(&plan([1, 3, 43_010], [1, 2, 2])), 2);
+    }
+
+    #[test]
+    fn strategy_reduces_large_windows_on_parallel_contexts_only() {
+        let plan = |planes: usize, input: [u64; 3], output: [u64; 3]| AdaptivePlan {
+            planes,
+            input_shape: Vec::new(),
+            output_shape: vec![planes, output.iter().product::<u64>() as usize],
+            input,
+            output,
+        };
+        let reduce = |threads| Strategy::Reduce { threads };
+        let global = plan(4, [1, 112, 112], [1, 1, 1]);
+        assert_eq!(strategy(&global, Family::Avg, 256, true), reduce(256));
+        assert_eq!(strategy(&global, Family::Max, 256, true), reduce(256));
+        assert_eq!(strategy(&global, Family::Max, 64, true), reduce(64));
+        // Only the largest power of two dividing an odd-sized workgroup.
+        assert_eq!(strategy(&global, Family::Max, 96, true), reduce(32));
+        assert_eq!(strategy(&global, Family::Max, 255, true), reduce(1));
+        assert_eq!(
+            strategy(&global, Family::Max, 256, false),
+            Strategy::PerOutput
+        );
+        // At least REDUCE_CELLS_PER_THREAD cells per invocation; small windows stay per output.
+        let seven = plan(4, [1, 7, 7], [1, 1, 1]);
+        assert_eq!(strategy(&seven, Family::Avg, 256, true), reduce(8));
+        let small = plan(4, [1, 5, 6], [1, 1, 1]);
+        assert_eq!(
+            strategy(&small, Family::Max, 256, true),
+            Strategy::PerOutput
+        );
+        // Average pooling keeps PyTorch's row-major sum unless every output size is 1.
+        let near = plan(4, [1, 112, 112], [1, 2, 2]);
+        assert_eq!(strategy(&near, Family::Avg, 256, true), Strategy::PerOutput);
+        assert_eq!(strategy(&near, Family::Max, 256, true), reduce(256));
+        // Invocations are counted in a u32: more outputs, fewer invocations each.
+        let many = plan(1 << 25, [1, 32, 32], [1, 1, 1]);
+        assert_eq!(strategy(&many, Family::Max, 256, true), reduce(64));
+        let more = plan(1 << 28, [1, 32, 32], [1, 1, 1]);
+        assert_eq!(strategy(&more, Family::Max, 256, true), reduce(8));
     }
 
     #[test]

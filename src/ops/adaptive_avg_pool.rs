@@ -7,9 +7,8 @@ use crate::cpu;
 use crate::error::Result;
 use crate::ops::adaptive::{
     check_output, gpu_params, output_size_kwarg, plan, record_passes, refuse_non_adaptive,
-    AdaptivePlan, Family, IntoOutputSize,
+    AdaptiveKernel, AdaptivePlan, Family, IntoOutputSize,
 };
-use crate::pipelines::Kernel;
 use crate::tensor::Tensor;
 
 /// `torch.nn.AdaptiveAvgPoolNd` for `R` spatial dims: use [`AdaptiveAvgPool1d`],
@@ -76,7 +75,7 @@ impl<const R: usize> AdaptiveAvgPool<R> {
         record_passes(
             ctx,
             encoder,
-            Kernel::AdaptiveAvgPool,
+            AdaptiveKernel::Avg,
             Self::NAME,
             &plan,
             &[input.buffer(), output.buffer()],

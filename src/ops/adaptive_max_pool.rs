@@ -7,9 +7,8 @@ use crate::cpu;
 use crate::error::Result;
 use crate::ops::adaptive::{
     check_output, gpu_params, output_size_kwarg, plan, record_passes, refuse_non_adaptive,
-    AdaptivePlan, Family, IntoOutputSize,
+    AdaptiveKernel, AdaptivePlan, Family, IntoOutputSize,
 };
-use crate::pipelines::Kernel;
 use crate::tensor::Tensor;
 
 /// `torch.nn.AdaptiveMaxPoolNd` for `R` spatial dims: use [`AdaptiveMaxPool1d`],
@@ -81,7 +80,7 @@ impl<const R: usize> AdaptiveMaxPool<R> {
             None => record_passes(
                 ctx,
                 encoder,
-                Kernel::AdaptiveMaxPool,
+                AdaptiveKernel::Max,
                 Self::NAME,
                 &plan,
                 &[input.buffer(), output.buffer()],
@@ -89,7 +88,7 @@ impl<const R: usize> AdaptiveMaxPool<R> {
             Some(indices) => record_passes(
                 ctx,
                 encoder,
-                Kernel::AdaptiveMaxPoolWithIndices,
+                AdaptiveKernel::MaxWithIndices,
                 Self::NAME,
                 &plan,
                 &[input.buffer(), output.buffer(), indices.buffer()],

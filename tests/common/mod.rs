@@ -6,32 +6,40 @@ pub mod conformance;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use wgpool::{Backend, Context};
+use wgpool::{Backend, Context, Reduction};
 
 /// The context GPU tests run on, one per test binary. Backend from `WGPOOL_TEST_BACKEND`
 /// (default any). Without an adapter: a panic when `WGPOOL_REQUIRE_GPU=1` (CI), else `None`
 /// and a loud note on stderr, so a local machine without a driver can still run the rest.
 pub fn gpu() -> Option<&'static Context> {
     static CONTEXT: OnceLock<Option<Context>> = OnceLock::new();
-    CONTEXT
-        .get_or_init(|| {
-            let backend: Backend = std::env::var("WGPOOL_TEST_BACKEND")
-                .map(|b| b.parse().expect("WGPOOL_TEST_BACKEND"))
-                .unwrap_or_default();
-            match Context::new(backend) {
-                Ok(ctx) => Some(ctx),
-                Err(e) if std::env::var("WGPOOL_REQUIRE_GPU").as_deref() == Ok("1") => {
-                    panic!("WGPOOL_REQUIRE_GPU=1 but no GPU context: {e}")
-                }
-                Err(e) => {
-                    eprintln!(
-                        "\n*** SKIPPING GPU TESTS: {e} (set WGPOOL_REQUIRE_GPU=1 to fail) ***\n"
-                    );
-                    None
-                }
-            }
-        })
-        .as_ref()
+    CONTEXT.get_or_init(|| open(Reduction::Auto)).as_ref()
+}
+
+/// [`gpu`]'s adapter with [`Reduction::Parallel`]: CPU adapters would otherwise never run the
+/// parallel reductions.
+pub fn gpu_parallel() -> Option<&'static Context> {
+    static CONTEXT: OnceLock<Option<Context>> = OnceLock::new();
+    CONTEXT.get_or_init(|| open(Reduction::Parallel)).as_ref()
+}
+
+fn open(reduction: Reduction) -> Option<Context> {
+    let backend: Backend = std::env::var("WGPOOL_TEST_BACKEND")
+        .map(|b| b.parse().expect("WGPOOL_TEST_BACKEND"))
+        .unwrap_or_default();
+    match Context::new(backend) {
+        Ok(mut ctx) => {
+            ctx.set_reduction(reduction);
+            Some(ctx)
+        }
+        Err(e) if std::env::var("WGPOOL_REQUIRE_GPU").as_deref() == Ok("1") => {
+            panic!("WGPOOL_REQUIRE_GPU=1 but no GPU context: {e}")
+        }
+        Err(e) => {
+            eprintln!("\n*** SKIPPING GPU TESTS: {e} (set WGPOOL_REQUIRE_GPU=1 to fail) ***\n");
+            None
+        }
+    }
 }
 
 /// `../shared/conformance/cases` beside the repository (CI has it there too).
