@@ -70,6 +70,21 @@ pub enum Reduction {
     PerOutput,
 }
 
+impl FromStr for Reduction {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(Reduction::Auto),
+            "parallel" => Ok(Reduction::Parallel),
+            "per-output" => Ok(Reduction::PerOutput),
+            other => Err(format!(
+                "unknown reduction '{other}' (expected auto, parallel or per-output)"
+            )),
+        }
+    }
+}
+
 /// The adapters wgpool can see for `backend`, filtered by `WGPU_ADAPTER_NAME` (a
 /// case-insensitive substring) when set, best first: discrete, integrated, virtual, then CPU.
 pub fn adapters(backend: Backend) -> Vec<wgpu::Adapter> {

@@ -18,6 +18,10 @@ pub struct BenchArgs {
     /// vulkan | gl | metal | dx12 | any.
     #[arg(long, default_value = "any")]
     backend: String,
+    /// How adaptive pooling visits large windows: auto (parallel except on CPU adapters) |
+    /// parallel | per-output.
+    #[arg(long, default_value = "auto")]
+    reduction: String,
     /// Also write the results as JSON here.
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
@@ -107,7 +111,8 @@ fn measure(ctx: &Context, stopwatch: &Stopwatch, case: &Case, runs: usize) -> Re
 
 pub fn bench(args: &BenchArgs) -> Result<(), String> {
     let backend: Backend = args.backend.parse()?;
-    let ctx = Context::new(backend).map_err(|e| e.to_string())?;
+    let mut ctx = Context::new(backend).map_err(|e| e.to_string())?;
+    ctx.set_reduction(args.reduction.parse()?);
     let stopwatch = Stopwatch::new(&ctx).map_err(|e| e.to_string())?;
     let info = ctx
         .adapter_info()

@@ -11,6 +11,10 @@ pub struct SelftestArgs {
     /// vulkan | gl | metal | dx12 | any.
     #[arg(long, default_value = "any")]
     backend: String,
+    /// How adaptive pooling visits large windows: auto (parallel except on CPU adapters) |
+    /// parallel | per-output.
+    #[arg(long, default_value = "auto")]
+    reduction: String,
     /// A smaller grid.
     #[arg(long)]
     quick: bool,
@@ -273,7 +277,8 @@ fn compare(op: &str, gpu: &Outputs, cpu: &Outputs) -> Result<f64, String> {
 
 pub fn selftest(args: &SelftestArgs) -> Result<(), String> {
     let backend: Backend = args.backend.parse()?;
-    let ctx = Context::new(backend).map_err(|e| e.to_string())?;
+    let mut ctx = Context::new(backend).map_err(|e| e.to_string())?;
+    ctx.set_reduction(args.reduction.parse()?);
     let info = ctx
         .adapter_info()
         .cloned()
