@@ -1,4 +1,5 @@
-// avg_pool1d/2d/3d: one invocation per output element. CPU twin: src/cpu/avg_pool.rs.
+// avg_pool1d/2d/3d, and adaptive_avg_pool*d whose windows tile the input exactly: one invocation
+// per output element. CPU twins: src/cpu/avg_pool.rs, src/cpu/adaptive_pool.rs.
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> input: array<f32>;
@@ -55,6 +56,11 @@ fn avg_pool(@builtin(global_invocation_id) gid: vec3<u32>,
                 }
             }
         }
+    }
+    if ((params.flags & FLAG_SUCCESSIVE_DIVISION) != 0u) {
+        // Adaptive pooling's order: the depth, then the height, then the width.
+        output[i] = sum / f32(sd.cells) / f32(sh.cells) / f32(sw.cells);
+        return;
     }
     var divisor: f32;
     if ((params.flags & FLAG_DIVISOR_OVERRIDE) != 0u) {

@@ -24,6 +24,8 @@ struct Params {
 
 const FLAG_COUNT_INCLUDE_PAD: u32 = 1u;
 const FLAG_DIVISOR_OVERRIDE: u32 = 2u;
+// Adaptive average pooling over exact tiles: divide by each window extent in turn.
+const FLAG_SUCCESSIVE_DIVISION: u32 = 4u;
 
 // -inf by its bits: a "large negative" stand-in gives wrong maxima on all -inf windows.
 const NEG_INF_BITS: u32 = 0xff800000u;

@@ -170,6 +170,9 @@ impl Kernel {
 pub const FLAG_COUNT_INCLUDE_PAD: u32 = 1;
 /// Bit in [`WindowParams::flags`]: avg pooling divides by [`WindowParams::divisor`].
 pub const FLAG_DIVISOR_OVERRIDE: u32 = 2;
+/// Bit in [`WindowParams::flags`]: avg pooling divides by the window's depth, height and width
+/// in turn (adaptive average pooling over exact tiles).
+pub const FLAG_SUCCESSIVE_DIVISION: u32 = 4;
 
 /// The uniform block of the sliding-window kernels; mirrors `Params` in `shaders/common.wgsl`.
 #[repr(C)]

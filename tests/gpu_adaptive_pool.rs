@@ -66,8 +66,8 @@ fn contexts(ctx: Option<&Context>) -> Vec<&Context> {
 /// Whether `ctx` reduces `plan`'s windows in parallel, not one invocation per output.
 fn reduces(ctx: &Context, plan: &AdaptivePlan, family: Family) -> Option<u32> {
     match strategy(plan, family, ctx.workgroup_size(), ctx.parallel_reduction()) {
-        Strategy::PerOutput => None,
         Strategy::Reduce { threads } => Some(threads),
+        Strategy::PerOutput | Strategy::Tiles { .. } => None,
     }
 }
 
@@ -823,6 +823,60 @@ fn parallel_reductions_at_every_width_and_window_layout() {
         &what,
     )
     .unwrap();
+}
+
+/// Output sizes dividing the input by at most 8 run through the max and average pool kernels
+/// (kernel = stride = the tile), unless reduced: same windows, same order, same bits.
+#[test]
+fn exact_tiles_run_as_sliding_windows() {
+    let Some(ctx) = common::gpu() else {
+        return;
+    };
+    let mut rng = Rng::new(random::seed(), 32);
+    let tiled = |plan: &AdaptivePlan, family| {
+        matches!(
+            strategy(plan, family, ctx.workgroup_size(), false),
+            Strategy::Tiles { .. }
+        )
+    };
+    let cases: [(Vec<usize>, Vec<i64>); 5] = [
+        (vec![2, 3, 40], vec![5]),
+        (vec![3, 14, 14], vec![7, 7]),
+        (vec![2, 2, 24, 9], vec![3, 9]),
+        (vec![1, 2, 4, 6, 8], vec![2, 3, 1]),
+        (vec![2, 8, 8, 7], vec![1, 1, 1]),
+    ];
+    for (shape, output) in cases {
+        for f in FILLS {
+            let what = format!("{shape:?} -> {output:?}, {f:?}");
+            let data = fill(&mut rng, f, shape.iter().product());
+            match output.len() {
+                1 => {
+                    let (avg, max) = (
+                        AdaptiveAvgPool1d::new(output[0]),
+                        AdaptiveMaxPool1d::new(output[0]),
+                    );
+                    assert!(tiled(&avg.plan(&shape).unwrap(), Family::Avg), "{what}");
+                    check_avg(Some(ctx), &avg, &shape, &data, &what).unwrap();
+                    check_max(Some(ctx), &max, &shape, &data, &what).unwrap();
+                }
+                2 => {
+                    let size = [output[0], output[1]];
+                    let (avg, max) = (AdaptiveAvgPool2d::new(size), AdaptiveMaxPool2d::new(size));
+                    assert!(tiled(&max.plan(&shape).unwrap(), Family::Max), "{what}");
+                    check_avg(Some(ctx), &avg, &shape, &data, &what).unwrap();
+                    check_max(Some(ctx), &max, &shape, &data, &what).unwrap();
+                }
+                _ => {
+                    let size = [output[0], output[1], output[2]];
+                    let (avg, max) = (AdaptiveAvgPool3d::new(size), AdaptiveMaxPool3d::new(size));
+                    assert!(tiled(&avg.plan(&shape).unwrap(), Family::Avg), "{what}");
+                    check_avg(Some(ctx), &avg, &shape, &data, &what).unwrap();
+                    check_max(Some(ctx), &max, &shape, &data, &what).unwrap();
+                }
+            }
+        }
+    }
 }
 
 /// Windows longer than one reduction pass (256 invocations x CELLS_PER_PASS cells each, on

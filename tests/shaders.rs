@@ -14,6 +14,7 @@ use naga::{
 };
 use wgpool::pipelines::{
     DivMagic, Kernel, WindowParams, COMMON_WGSL, FLAG_COUNT_INCLUDE_PAD, FLAG_DIVISOR_OVERRIDE,
+    FLAG_SUCCESSIVE_DIVISION,
 };
 
 /// The workgroup sizes the override is resolved to before translation.
@@ -563,6 +564,7 @@ fn flag_constants_match_rust() {
         for (name, value) in [
             ("FLAG_COUNT_INCLUDE_PAD", FLAG_COUNT_INCLUDE_PAD),
             ("FLAG_DIVISOR_OVERRIDE", FLAG_DIVISOR_OVERRIDE),
+            ("FLAG_SUCCESSIVE_DIVISION", FLAG_SUCCESSIVE_DIVISION),
         ] {
             let constant = module
                 .constants

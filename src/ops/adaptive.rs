@@ -4,8 +4,9 @@
 use crate::call::{refuse, Kwargs};
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::geometry::{lift, Planes};
-use crate::pipelines::{DivMagic, Kernel, WindowParams};
+use crate::geometry::{lift, Planes, Window3};
+use crate::ops::sliding::kernel_constants;
+use crate::pipelines::{DivMagic, Kernel, WindowParams, FLAG_SUCCESSIVE_DIVISION};
 use crate::tensor::{Element, Tensor};
 
 /// Anything that can stand for the `output_size` of an `R`-d adaptive op: one size for every
@@ -311,6 +312,13 @@ pub fn passes(plan: &AdaptivePlan, cells_per_pass: u64) -> u64 {
 pub enum Strategy {
     /// One invocation per output element scans its window in row-major order.
     PerOutput,
+    /// Every input size is a multiple of its output size, by at most 8: the windows tile the
+    /// input like a max or average pool with kernel = stride = `kernel`, whose kernels (with the
+    /// window loops unrolled, and average pooling's successive divisions) run instead.
+    Tiles {
+        /// The tile per dim, D H W.
+        kernel: [u32; 3],
+    },
     /// `threads` invocations per output element each take every `threads`-th cell, and a tree
     /// in workgroup memory combines them: global and near-global pooling, whose few outputs
     /// would otherwise leave a GPU idle while a handful of invocations loop.
@@ -321,6 +329,9 @@ pub enum Strategy {
     },
 }
 
+/// The largest tile (per dim) run by the sliding-window kernels; theirs unroll up to 8.
+pub const MAX_TILE: u64 = 8;
+
 /// The smallest window worth a reduction.
 pub const REDUCE_MIN_CELLS: u64 = 32;
 
@@ -330,7 +341,8 @@ pub const REDUCE_CELLS_PER_THREAD: u64 = 4;
 /// The strategy for `plan` with workgroups of `workgroup_size` invocations, on a context that
 /// reduces large windows in `parallel` or not ([`Context::parallel_reduction`]).
 ///
-/// Max pooling reduces every window of [`REDUCE_MIN_CELLS`] or more: `better` in the shader
+/// Windows that tile the input exactly run as [`Strategy::Tiles`] unless reduced. Max pooling
+/// reduces every window of [`REDUCE_MIN_CELLS`] or more: `better` in the shader
 /// keeps exactly what the sequential scan keeps, ties and NaNs included. Average pooling reduces only an all-ones output
 /// size, where PyTorch itself sums with `mean()` rather than in row-major order; elsewhere it
 /// keeps PyTorch's sequential sum, bit for bit.
@@ -342,8 +354,19 @@ pub fn strategy(
 ) -> Strategy {
     let mean = plan.output.iter().all(|&o| o == 1);
     let cells = largest_window(plan);
-    if !parallel || (family == Family::Avg && !mean) || cells < REDUCE_MIN_CELLS {
-        return Strategy::PerOutput;
+    let reduce = parallel && (family == Family::Max || mean) && cells >= REDUCE_MIN_CELLS;
+    if !reduce {
+        let tiles = (0..3).all(|a| {
+            let (len, out) = (plan.input[a], plan.output[a]);
+            out > 0 && len % out == 0 && len / out <= MAX_TILE
+        });
+        return if tiles {
+            Strategy::Tiles {
+                kernel: std::array::from_fn(|a| (plan.input[a] / plan.output[a]) as u32),
+            }
+        } else {
+            Strategy::PerOutput
+        };
     }
     let wanted = 1u64 << (cells / REDUCE_CELLS_PER_THREAD).ilog2();
     let fits = 1u64 << workgroup_size.max(1).trailing_zeros();
@@ -375,6 +398,9 @@ impl AdaptiveKernel {
 
     fn kernel(self, strategy: Strategy) -> Kernel {
         match (self, strategy) {
+            (AdaptiveKernel::Avg, Strategy::Tiles { .. }) => Kernel::AvgPool,
+            (AdaptiveKernel::Max, Strategy::Tiles { .. }) => Kernel::MaxPool,
+            (AdaptiveKernel::MaxWithIndices, Strategy::Tiles { .. }) => Kernel::MaxPoolWithIndices,
             (AdaptiveKernel::Avg, Strategy::PerOutput) => Kernel::AdaptiveAvgPool,
             (AdaptiveKernel::Max, Strategy::PerOutput) => Kernel::AdaptiveMaxPool,
             (AdaptiveKernel::MaxWithIndices, Strategy::PerOutput) => {
@@ -443,8 +469,15 @@ pub(crate) fn record_passes(
         ctx.parallel_reduction(),
     );
     let threads = match strategy {
+        Strategy::Tiles { kernel: tile } => {
+            return record_tiles(ctx, encoder, kernel, plan, tile, buffers);
+        }
         Strategy::PerOutput => 1,
         Strategy::Reduce { threads } => threads,
+    };
+    let constants: &[(&'static str, u32)] = match strategy {
+        Strategy::Reduce { .. } => &[("REDUCE_THREADS", threads)],
+        _ => &[],
     };
     let cells_per_pass = u64::from(threads) * CELLS_PER_PASS;
     for pass in 0..passes(plan, cells_per_pass) {
@@ -453,10 +486,6 @@ pub(crate) fn record_passes(
         let params = WindowParams {
             kernel: [first, 0, 0],
             ..params
-        };
-        let constants: &[(&'static str, u32)] = match strategy {
-            Strategy::PerOutput => &[],
-            Strategy::Reduce { .. } => &[("REDUCE_THREADS", threads)],
         };
         ctx.record_specialized(
             encoder,
@@ -469,6 +498,43 @@ pub(crate) fn record_passes(
         )?;
     }
     Ok(())
+}
+
+/// Records `plan`, whose windows are the tiles `tile`, as the max or average pool with kernel =
+/// stride = `tile` (no padding): the same windows in the same order, so the same results, with
+/// the window loops unrolled. The plan's sizes were checked by `gpu_params`.
+fn record_tiles(
+    ctx: &Context,
+    encoder: &mut wgpu::CommandEncoder,
+    kernel: AdaptiveKernel,
+    plan: &AdaptivePlan,
+    tile: [u32; 3],
+    buffers: &[&wgpu::Buffer],
+) -> Result<()> {
+    let window = Window3 {
+        input: plan.input,
+        output: plan.output,
+        kernel: tile.map(u64::from),
+        stride: tile.map(u64::from),
+        padding: [0; 3],
+        dilation: [1; 3],
+    };
+    let flags = match kernel {
+        AdaptiveKernel::Avg => FLAG_SUCCESSIVE_DIVISION,
+        AdaptiveKernel::Max | AdaptiveKernel::MaxWithIndices => 0,
+    };
+    let params = WindowParams {
+        flags,
+        ..WindowParams::new(&window, plan.output_len() as u32)
+    };
+    ctx.record_specialized(
+        encoder,
+        kernel.kernel(Strategy::Tiles { kernel: tile }),
+        &kernel_constants(&window),
+        bytemuck::bytes_of(&params),
+        buffers,
+        params.total,
+    )
 }
 
 /// Refuses a caller's output tensor whose shape is not the one the op produces.
@@ -562,7 +628,7 @@ mod tests {
     }
 
     #[test]
-    fn strategy_reduces_large_windows_on_parallel_contexts_only() {
+    fn strategy_reduces_large_windows_in_parallel_and_runs_exact_tiles_as_sliding_windows() {
         let plan = |planes: usize, input: [u64; 3], output: [u64; 3]| AdaptivePlan {
             planes,
             input_shape: Vec::new(),
@@ -585,9 +651,22 @@ mod tests {
         // At least REDUCE_CELLS_PER_THREAD cells per invocation; small windows stay per output.
         let seven = plan(4, [1, 7, 7], [1, 1, 1]);
         assert_eq!(strategy(&seven, Family::Avg, 256, true), reduce(8));
-        let small = plan(4, [1, 5, 6], [1, 1, 1]);
+        let small = plan(4, [1, 3, 10], [1, 1, 3]);
         assert_eq!(
             strategy(&small, Family::Max, 256, true),
+            Strategy::PerOutput
+        );
+        // Exact tiles of up to 8 per dim run as sliding windows unless reduced.
+        let tiles = |kernel| Strategy::Tiles { kernel };
+        assert_eq!(strategy(&seven, Family::Avg, 256, false), tiles([1, 7, 7]));
+        let halves = plan(4, [4, 14, 14], [2, 7, 7]);
+        assert_eq!(strategy(&halves, Family::Avg, 256, true), tiles([2, 2, 2]));
+        assert_eq!(strategy(&halves, Family::Max, 256, false), tiles([2, 2, 2]));
+        let wide = plan(4, [1, 1, 90], [1, 1, 10]);
+        assert_eq!(strategy(&wide, Family::Avg, 256, true), Strategy::PerOutput);
+        let empty = plan(4, [1, 1, 8], [1, 1, 0]);
+        assert_eq!(
+            strategy(&empty, Family::Avg, 256, false),
             Strategy::PerOutput
         );
         // Average pooling keeps PyTorch's row-major sum unless every output size is 1.
