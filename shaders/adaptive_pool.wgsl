@@ -235,15 +235,15 @@ fn adaptive_max_pool_with_indices(@builtin(global_invocation_id) gid: vec3<u32>,
 // ---------------------------------------------------------------------------------------------
 // Parallel reduction: REDUCE_THREADS invocations share one output element's window, each
 // summing (or maximising) every REDUCE_THREADS-th cell, then a tree in workgroup memory
-// combines their partial results. The host takes this path for large windows on GPUs: max pooling
-// gives exactly the sequential result (see `better`), avg pooling only for all-ones output
-// sizes, where PyTorch's own `mean()` does not sum sequentially either.
+// combines their partial results. The host takes this path for large windows on GPUs: for max
+// pooling, which it gives exactly the sequential result (see `better`), and for avg pooling to
+// all-ones sizes, where PyTorch's own `mean()` does not sum sequentially either.
 
 // Invocations per output element: a power of two dividing WORKGROUP_SIZE, set by the host
 // from the window size.
 override REDUCE_THREADS: u32 = 64u;
 
-// The host never uses workgroups larger than this.
+// The host caps WORKGROUP_SIZE at this (src/context.rs).
 const MAX_WORKGROUP_SIZE: u32 = 256u;
 
 var<workgroup> partial_value: array<f32, MAX_WORKGROUP_SIZE>;

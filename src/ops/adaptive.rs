@@ -5,7 +5,7 @@ use crate::call::{refuse, Kwargs};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::geometry::{lift, Planes, Window3};
-use crate::ops::sliding::kernel_constants;
+use crate::ops::sliding::{kernel_constants, MAX_SPECIALISED_KERNEL};
 use crate::pipelines::{DivMagic, Kernel, WindowParams, FLAG_SUCCESSIVE_DIVISION};
 use crate::tensor::{Element, Tensor};
 
@@ -329,8 +329,8 @@ pub enum Strategy {
     },
 }
 
-/// The largest tile (per dim) run by the sliding-window kernels; theirs unroll up to 8.
-pub const MAX_TILE: u64 = 8;
+/// The largest tile (per dim) run by the sliding-window kernels: the largest they unroll.
+pub const MAX_TILE: u64 = MAX_SPECIALISED_KERNEL;
 
 /// The smallest window worth a reduction.
 pub const REDUCE_MIN_CELLS: u64 = 32;
@@ -341,11 +341,11 @@ pub const REDUCE_CELLS_PER_THREAD: u64 = 4;
 /// The strategy for `plan` with workgroups of `workgroup_size` invocations, on a context that
 /// reduces large windows in `parallel` or not ([`Context::parallel_reduction`]).
 ///
-/// Windows that tile the input exactly run as [`Strategy::Tiles`] unless reduced. Max pooling
-/// reduces every window of [`REDUCE_MIN_CELLS`] or more: `better` in the shader
-/// keeps exactly what the sequential scan keeps, ties and NaNs included. Average pooling reduces only an all-ones output
-/// size, where PyTorch itself sums with `mean()` rather than in row-major order; elsewhere it
-/// keeps PyTorch's sequential sum, bit for bit.
+/// Max pooling reduces every window of [`REDUCE_MIN_CELLS`] or more: `better` in the shader
+/// keeps exactly what the sequential scan keeps, ties and NaNs included. Average pooling
+/// reduces only an all-ones output size, where PyTorch itself sums with `mean()` rather than in
+/// row-major order; elsewhere it keeps PyTorch's sequential sum, bit for bit. Windows not
+/// reduced that tile the input exactly run as [`Strategy::Tiles`].
 pub fn strategy(
     plan: &AdaptivePlan,
     family: Family,

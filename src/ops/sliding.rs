@@ -200,7 +200,7 @@ pub(crate) fn gpu_params(
 
 /// Kernel sizes up to this are compiled into the pipeline (unrolled window loops); larger ones
 /// run the generic loops, which visit only the taps inside the input.
-const MAX_SPECIALISED_KERNEL: u64 = 8;
+pub(crate) const MAX_SPECIALISED_KERNEL: u64 = 8;
 
 /// The `KERNEL_*` override constants for `window`: its kernel size per dim, or 0 (generic).
 pub(crate) fn kernel_constants(window: &Window3) -> [(&'static str, u32); 3] {
