@@ -55,9 +55,9 @@ impl FromStr for Backend {
 }
 
 /// How adaptive pooling visits large windows (see
-/// [`Strategy`](crate::ops::adaptive::Strategy)). Both give the same results where they may both
-/// run: max pooling exactly, and average pooling reduces in parallel only for all-ones output
-/// sizes, where PyTorch's `mean()` does not sum in row-major order either.
+/// [`Strategy`](crate::ops::adaptive::Strategy)). Max pooling gives the same bits either way.
+/// Average pooling is reduced in parallel only for all-ones output sizes, where the sum's order
+/// can move the last bits (PyTorch's `mean()` does not sum in row-major order either).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Reduction {
     /// Parallel on GPUs, per output element on CPU adapters (lavapipe, llvmpipe, WARP), whose
