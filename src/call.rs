@@ -121,15 +121,18 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
     fn drawn_samples(&self, _inputs: &Inputs) -> Option<Array<f32>> {
         None
     }
-    /// Records the op into `encoder` on GPU tensors, allocating its outputs; nothing is
-    /// submitted (the benchmark times this).
-    fn encode(
+    /// [`Layer::output_shape`] for inputs already on the GPU.
+    fn gpu_output_shape(&self, inputs: &GpuInputs) -> Result<Vec<usize>>;
+    /// Records the op into `encoder` on GPU tensors, writing into the caller's `values` (and
+    /// `indices`, for ops that produce them); nothing is submitted. Returns max_unpool's status.
+    fn encode_into(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
         inputs: &GpuInputs,
-        indices: bool,
-    ) -> Result<GpuOutputs>;
+        values: &Tensor,
+        indices: Option<&Tensor<i64>>,
+    ) -> Result<Option<UnpoolStatus>>;
 }
 
 /// The tensors an op reads, on the GPU (the random samples stay on the host: the window
@@ -227,14 +230,49 @@ impl Call {
         self.layer.output_shape(inputs)
     }
 
-    /// Records the call into `encoder` on GPU tensors (validated first); nothing is submitted.
+    /// Records the call into `encoder` on GPU tensors (validated first), allocating its
+    /// outputs; nothing is submitted. wgpu zero-fills a new buffer before its first use, so
+    /// callers that run often should allocate once and use [`Call::encode_into`].
     pub fn encode(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
         inputs: &GpuInputs,
     ) -> Result<GpuOutputs> {
-        self.layer.encode(ctx, encoder, inputs, self.return_indices)
+        let shape = self.layer.gpu_output_shape(inputs)?;
+        let values = Tensor::empty(ctx, &shape)?;
+        let indices = match self.return_indices {
+            true => Some(Tensor::empty(ctx, &shape)?),
+            false => None,
+        };
+        let status = self.encode_into(ctx, encoder, inputs, &values, indices.as_ref())?;
+        Ok(GpuOutputs {
+            values,
+            indices,
+            status,
+        })
+    }
+
+    /// Records the call into `encoder`, writing into the caller's `values` and, exactly when
+    /// `return_indices` was asked for, `indices` (shapes from [`Call::output_shape`]). Returns
+    /// max_unpool's status, to check after submitting.
+    pub fn encode_into(
+        &self,
+        ctx: &Context,
+        encoder: &mut wgpu::CommandEncoder,
+        inputs: &GpuInputs,
+        values: &Tensor,
+        indices: Option<&Tensor<i64>>,
+    ) -> Result<Option<UnpoolStatus>> {
+        if indices.is_some() != self.return_indices {
+            return Err(Error::TensorMismatch(format!(
+                "return_indices is {}, but an indices tensor was {}given",
+                self.return_indices,
+                if indices.is_some() { "" } else { "not " }
+            )));
+        }
+        self.layer
+            .encode_into(ctx, encoder, inputs, values, indices)
     }
 
     /// Runs the call on `device`. Arguments are validated before any GPU work.
@@ -389,27 +427,20 @@ fn max_pool<const R: usize>(kwargs: &Kwargs) -> Result<MaxPool<R>> {
 }
 
 impl<const R: usize> Layer for MaxPool<R> {
-    fn encode(
+    fn gpu_output_shape(&self, inputs: &GpuInputs) -> Result<Vec<usize>> {
+        Ok(self.plan(inputs.input.shape())?.output_shape)
+    }
+
+    fn encode_into(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
         inputs: &GpuInputs,
-        indices: bool,
-    ) -> Result<GpuOutputs> {
-        if indices {
-            let (values, indices) = self.encode_with_indices(ctx, encoder, &inputs.input)?;
-            Ok(GpuOutputs {
-                values,
-                indices: Some(indices),
-                status: None,
-            })
-        } else {
-            Ok(GpuOutputs {
-                values: MaxPool::encode(self, ctx, encoder, &inputs.input)?,
-                indices: None,
-                status: None,
-            })
-        }
+        values: &Tensor,
+        indices: Option<&Tensor<i64>>,
+    ) -> Result<Option<UnpoolStatus>> {
+        MaxPool::encode_into(self, ctx, encoder, &inputs.input, values, indices)?;
+        Ok(None)
     }
 
     fn output_shape(&self, inputs: &Inputs) -> Result<Vec<usize>> {
@@ -448,18 +479,20 @@ fn avg_pool<const R: usize>(kwargs: &Kwargs) -> Result<AvgPool<R>> {
 }
 
 impl<const R: usize> Layer for AvgPool<R> {
-    fn encode(
+    fn gpu_output_shape(&self, inputs: &GpuInputs) -> Result<Vec<usize>> {
+        Ok(self.plan(inputs.input.shape())?.output_shape)
+    }
+
+    fn encode_into(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
         inputs: &GpuInputs,
-        _indices: bool,
-    ) -> Result<GpuOutputs> {
-        Ok(GpuOutputs {
-            values: AvgPool::encode(self, ctx, encoder, &inputs.input)?,
-            indices: None,
-            status: None,
-        })
+        values: &Tensor,
+        _indices: Option<&Tensor<i64>>,
+    ) -> Result<Option<UnpoolStatus>> {
+        AvgPool::encode_into(self, ctx, encoder, &inputs.input, values)?;
+        Ok(None)
     }
 
     fn output_shape(&self, inputs: &Inputs) -> Result<Vec<usize>> {

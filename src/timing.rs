@@ -39,6 +39,11 @@ pub struct Stopwatch<'a> {
 
 const QUERY_BYTES: u64 = 2 * std::mem::size_of::<u64>() as u64;
 
+/// The shortest sample [`Stopwatch::median_ms`] aims for, in milliseconds.
+pub const MIN_SAMPLE_MS: f64 = 1.0;
+/// The most executions [`Stopwatch::median_ms`] records into one sample.
+pub const MAX_CALLS_PER_SAMPLE: usize = 64;
+
 impl<'a> Stopwatch<'a> {
     /// A stopwatch using timestamps when the device has `TIMESTAMP_QUERY_INSIDE_ENCODERS`.
     pub fn new(ctx: &'a Context) -> Result<Self> {
@@ -81,16 +86,20 @@ impl<'a> Stopwatch<'a> {
         }
     }
 
-    /// Milliseconds of one execution of the work `record` puts into an encoder.
+    /// Milliseconds of `calls` executions of the work `record` puts into an encoder, recorded
+    /// back to back into one encoder.
     pub fn time_ms(
         &self,
+        calls: usize,
         record: &mut dyn FnMut(&mut wgpu::CommandEncoder) -> Result<()>,
     ) -> Result<f64> {
         let mut encoder = self.ctx.encoder();
         match &self.queries {
             Some(q) => {
                 encoder.write_timestamp(&q.set, 0);
-                record(&mut encoder)?;
+                for _ in 0..calls {
+                    record(&mut encoder)?;
+                }
                 encoder.write_timestamp(&q.set, 1);
                 encoder.resolve_query_set(&q.set, 0..2, &q.resolve, 0);
                 encoder.copy_buffer_to_buffer(&q.resolve, 0, &q.readback, 0, QUERY_BYTES);
@@ -100,7 +109,9 @@ impl<'a> Stopwatch<'a> {
                 Ok(ticks as f64 * period_ns / 1e6)
             }
             None => {
-                record(&mut encoder)?;
+                for _ in 0..calls {
+                    record(&mut encoder)?;
+                }
                 let start = Instant::now();
                 self.ctx.submit(encoder)?;
                 self.wait()?;
@@ -109,15 +120,24 @@ impl<'a> Stopwatch<'a> {
         }
     }
 
-    /// The median of `runs` timings, after one untimed warm-up run (pipelines are built then).
+    /// The median over `runs` samples of the milliseconds one execution takes, after one
+    /// untimed warm-up (pipelines are built then). Work shorter than [`MIN_SAMPLE_MS`] is
+    /// repeated within each sample (up to [`MAX_CALLS_PER_SAMPLE`] times), so that on fast
+    /// GPUs the figure is the work's throughput, not the cost of starting a pass.
     pub fn median_ms(
         &self,
         runs: usize,
         record: &mut dyn FnMut(&mut wgpu::CommandEncoder) -> Result<()>,
     ) -> Result<f64> {
-        self.time_ms(record)?;
+        self.time_ms(1, record)?;
+        let once = self.time_ms(1, record)?;
+        let calls = if once > 0.0 {
+            ((MIN_SAMPLE_MS / once).ceil() as usize).clamp(1, MAX_CALLS_PER_SAMPLE)
+        } else {
+            MAX_CALLS_PER_SAMPLE
+        };
         let mut times = (0..runs.max(1))
-            .map(|_| self.time_ms(record))
+            .map(|_| Ok(self.time_ms(calls, record)? / calls as f64))
             .collect::<Result<Vec<f64>>>()?;
         times.sort_by(f64::total_cmp);
         Ok(times[times.len() / 2])

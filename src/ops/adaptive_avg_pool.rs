@@ -1,7 +1,7 @@
 //! AdaptiveAvgPool1d/2d/3d: options, validation and GPU recording. CPU twin:
 //! `cpu::adaptive_avg_pool`.
 
-use crate::call::{input_only, refuse, GpuInputs, GpuOutputs, Inputs, Kwargs, Layer, Outputs};
+use crate::call::{input_only, refuse, GpuInputs, Inputs, Kwargs, Layer, Outputs};
 use crate::context::Context;
 use crate::cpu;
 use crate::error::Result;
@@ -9,6 +9,7 @@ use crate::ops::adaptive::{
     check_output, gpu_params, output_size_kwarg, plan, record_passes, refuse_non_adaptive,
     AdaptiveKernel, AdaptivePlan, Family, IntoOutputSize,
 };
+use crate::ops::max_unpool::UnpoolStatus;
 use crate::tensor::Tensor;
 
 /// `torch.nn.AdaptiveAvgPoolNd` for `R` spatial dims: use [`AdaptiveAvgPool1d`],
@@ -133,17 +134,19 @@ impl<const R: usize> Layer for AdaptiveAvgPool<R> {
         })
     }
 
-    fn encode(
+    fn gpu_output_shape(&self, inputs: &GpuInputs) -> Result<Vec<usize>> {
+        Ok(self.plan(inputs.input.shape())?.output_shape)
+    }
+
+    fn encode_into(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
         inputs: &GpuInputs,
-        _indices: bool,
-    ) -> Result<GpuOutputs> {
-        Ok(GpuOutputs {
-            values: AdaptiveAvgPool::encode(self, ctx, encoder, &inputs.input)?,
-            indices: None,
-            status: None,
-        })
+        values: &Tensor,
+        _indices: Option<&Tensor<i64>>,
+    ) -> Result<Option<UnpoolStatus>> {
+        AdaptiveAvgPool::encode_into(self, ctx, encoder, &inputs.input, values)?;
+        Ok(None)
     }
 }

@@ -1,7 +1,7 @@
 //! AdaptiveMaxPool1d/2d/3d: options, validation and GPU recording. CPU twin:
 //! `cpu::adaptive_max_pool`.
 
-use crate::call::{input_only, GpuInputs, GpuOutputs, Inputs, Kwargs, Layer, Outputs};
+use crate::call::{input_only, GpuInputs, Inputs, Kwargs, Layer, Outputs};
 use crate::context::Context;
 use crate::cpu;
 use crate::error::Result;
@@ -9,6 +9,7 @@ use crate::ops::adaptive::{
     check_output, gpu_params, output_size_kwarg, plan, record_passes, refuse_non_adaptive,
     AdaptiveKernel, AdaptivePlan, Family, IntoOutputSize,
 };
+use crate::ops::max_unpool::UnpoolStatus;
 use crate::tensor::Tensor;
 
 /// `torch.nn.AdaptiveMaxPoolNd` for `R` spatial dims: use [`AdaptiveMaxPool1d`],
@@ -179,26 +180,19 @@ impl<const R: usize> Layer for AdaptiveMaxPool<R> {
         })
     }
 
-    fn encode(
+    fn gpu_output_shape(&self, inputs: &GpuInputs) -> Result<Vec<usize>> {
+        Ok(self.plan(inputs.input.shape())?.output_shape)
+    }
+
+    fn encode_into(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
         inputs: &GpuInputs,
-        indices: bool,
-    ) -> Result<GpuOutputs> {
-        let (values, indices) = if indices {
-            let (values, indices) = self.encode_with_indices(ctx, encoder, &inputs.input)?;
-            (values, Some(indices))
-        } else {
-            (
-                AdaptiveMaxPool::encode(self, ctx, encoder, &inputs.input)?,
-                None,
-            )
-        };
-        Ok(GpuOutputs {
-            values,
-            indices,
-            status: None,
-        })
+        values: &Tensor,
+        indices: Option<&Tensor<i64>>,
+    ) -> Result<Option<UnpoolStatus>> {
+        AdaptiveMaxPool::encode_into(self, ctx, encoder, &inputs.input, values, indices)?;
+        Ok(None)
     }
 }

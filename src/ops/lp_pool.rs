@@ -1,12 +1,13 @@
 //! LPPool1d/2d/3d: options, validation and GPU recording. CPU twin: `cpu::lp_pool`.
 
-use crate::call::{self, GpuInputs, GpuOutputs, Inputs, Kwargs, Layer, Outputs};
+use crate::call::{self, GpuInputs, Inputs, Kwargs, Layer, Outputs};
 use crate::context::Context;
 use crate::cpu;
 use crate::dims::IntoDims;
 use crate::error::{Error, Result};
 use crate::geometry::PoolPlan;
 use crate::ops::check_output;
+use crate::ops::max_unpool::UnpoolStatus;
 use crate::ops::power::Power;
 use crate::ops::sliding::{gpu_params, kernel_constants, SlidingArgs};
 use crate::pipelines::{Kernel, WindowParams};
@@ -232,17 +233,19 @@ impl<const R: usize> Layer for LpPool<R> {
         })
     }
 
-    fn encode(
+    fn gpu_output_shape(&self, inputs: &GpuInputs) -> Result<Vec<usize>> {
+        Ok(self.plan(inputs.input.shape())?.output_shape)
+    }
+
+    fn encode_into(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
         inputs: &GpuInputs,
-        _indices: bool,
-    ) -> Result<GpuOutputs> {
-        Ok(GpuOutputs {
-            values: LpPool::encode(self, ctx, encoder, &inputs.input)?,
-            indices: None,
-            status: None,
-        })
+        values: &Tensor,
+        _indices: Option<&Tensor<i64>>,
+    ) -> Result<Option<UnpoolStatus>> {
+        LpPool::encode_into(self, ctx, encoder, &inputs.input, values)?;
+        Ok(None)
     }
 }

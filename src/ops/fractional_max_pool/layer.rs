@@ -3,10 +3,12 @@
 
 use super::FractionalMaxPool;
 use crate::array::Array;
-use crate::call::{dims_or, refuse, GpuInputs, GpuOutputs, Inputs, Kwargs, Layer, Outputs};
+use crate::call::{dims_or, refuse, GpuInputs, Inputs, Kwargs, Layer, Outputs};
 use crate::context::Context;
 use crate::cpu;
 use crate::error::{Error, Result};
+use crate::ops::max_unpool::UnpoolStatus;
+use crate::tensor::Tensor;
 
 /// The options of `fractional_max_pool{R}d` from `kwargs`, refusing arguments it does not take.
 /// Whether exactly one of output_size and output_ratio is given is checked by `plan`.
@@ -69,8 +71,17 @@ fn ratios_from_slice<const R: usize>(op: &'static str, values: &[f64]) -> Result
 impl<const R: usize> FractionalMaxPool<R> {
     /// These options with the call's `random_samples`, when it has them.
     fn with_samples(&self, inputs: &Inputs) -> FractionalMaxPool<R> {
+        self.with(inputs.random_samples.as_ref())
+    }
+
+    /// [`FractionalMaxPool::with_samples`] for inputs on the GPU.
+    fn with_gpu_samples(&self, inputs: &GpuInputs) -> FractionalMaxPool<R> {
+        self.with(inputs.random_samples.as_ref())
+    }
+
+    fn with(&self, samples: Option<&Array<f32>>) -> FractionalMaxPool<R> {
         let mut options = self.clone();
-        if let Some(samples) = &inputs.random_samples {
+        if let Some(samples) = samples {
             options.random_samples = Some(samples.clone());
         }
         options
@@ -97,28 +108,25 @@ impl<const R: usize> Layer for FractionalMaxPool<R> {
         })
     }
 
-    fn encode(
+    fn gpu_output_shape(&self, inputs: &GpuInputs) -> Result<Vec<usize>> {
+        Ok(self
+            .with_gpu_samples(inputs)
+            .plan(inputs.input.shape())?
+            .pool
+            .output_shape)
+    }
+
+    fn encode_into(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
         inputs: &GpuInputs,
-        indices: bool,
-    ) -> Result<GpuOutputs> {
-        let mut options = self.clone();
-        if let Some(samples) = &inputs.random_samples {
-            options.random_samples = Some(samples.clone());
-        }
-        let (values, indices) = if indices {
-            let (values, indices) = options.encode_with_indices(ctx, encoder, &inputs.input)?;
-            (values, Some(indices))
-        } else {
-            (options.encode(ctx, encoder, &inputs.input)?, None)
-        };
-        Ok(GpuOutputs {
-            values,
-            indices,
-            status: None,
-        })
+        values: &Tensor,
+        indices: Option<&Tensor<i64>>,
+    ) -> Result<Option<UnpoolStatus>> {
+        self.with_gpu_samples(inputs)
+            .encode_into(ctx, encoder, &inputs.input, values, indices)?;
+        Ok(None)
     }
 
     fn drawn_samples(&self, inputs: &Inputs) -> Option<Array<f32>> {

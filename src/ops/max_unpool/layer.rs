@@ -2,10 +2,12 @@
 //! [`Layer`] that runs them on the CPU reference or the GPU.
 
 use super::MaxUnpool;
-use crate::call::{dims_or, refuse, stride, GpuInputs, GpuOutputs, Inputs, Kwargs, Layer, Outputs};
+use super::UnpoolStatus;
+use crate::call::{dims_or, refuse, stride, GpuInputs, Inputs, Kwargs, Layer, Outputs};
 use crate::context::Context;
 use crate::cpu;
 use crate::error::{Error, Result};
+use crate::tensor::Tensor;
 
 /// A max_unpool call: the options and the `output_size` it is called with.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,31 +78,46 @@ impl<const R: usize> MaxUnpoolCall<R> {
             )
         })
     }
+
+    /// [`MaxUnpoolCall::indices`] for inputs on the GPU.
+    fn gpu_indices<'a>(&self, inputs: &'a GpuInputs) -> Result<&'a Tensor<i64>> {
+        let op = MaxUnpool::<R>::NAME;
+        refuse(op, &[("random_samples", inputs.random_samples.is_some())])?;
+        inputs
+            .indices
+            .as_ref()
+            .ok_or_else(|| Error::argument(op, "indices", "is required".into()))
+    }
 }
 
 impl<const R: usize> Layer for MaxUnpoolCall<R> {
-    fn encode(
+    fn gpu_output_shape(&self, inputs: &GpuInputs) -> Result<Vec<usize>> {
+        let indices = self.gpu_indices(inputs)?;
+        let plan = self.options.plan(
+            inputs.input.shape(),
+            indices.shape(),
+            self.output_size.as_deref(),
+        )?;
+        Ok(plan.output_shape)
+    }
+
+    fn encode_into(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
         inputs: &GpuInputs,
-        _indices: bool,
-    ) -> Result<GpuOutputs> {
-        let indices = inputs.indices.as_ref().ok_or_else(|| {
-            Error::argument(MaxUnpool::<R>::NAME, "indices", "is required".into())
-        })?;
-        let (values, status) = self.options.encode(
+        values: &Tensor,
+        _indices: Option<&Tensor<i64>>,
+    ) -> Result<Option<UnpoolStatus>> {
+        let status = self.options.encode_into(
             ctx,
             encoder,
             &inputs.input,
-            indices,
+            self.gpu_indices(inputs)?,
             self.output_size.as_deref(),
-        )?;
-        Ok(GpuOutputs {
             values,
-            indices: None,
-            status: Some(status),
-        })
+        )?;
+        Ok(Some(status))
     }
 
     fn output_shape(&self, inputs: &Inputs) -> Result<Vec<usize>> {
