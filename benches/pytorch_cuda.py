@@ -51,7 +51,7 @@ def suite():
          lambda x: F.max_unpool2d(x, stem_indices, 3, 2, 1, output_size=(112, 112))),
         ("lp_pool2d", STEM, "p=2 k2", lambda x: F.lp_pool2d(x, 2.0, 2)),
         ("fractional_max_pool2d", STEM, "k2 out 0.5",
-         lambda x: F.fractional_max_pool2d(x, 2, output_ratio=0.5, _random_samples=samples)),
+         lambda x: F.fractional_max_pool2d(x, 2, output_ratio=(0.5, 0.5), _random_samples=samples)),
     ], stem_indices
 
 

@@ -8,10 +8,11 @@
 @group(0) @binding(1) var<storage, read> input: array<f32>;
 @group(0) @binding(2) var<storage, read_write> output: array<f32>;
 
-// Where the two exponent bytes sit in Params.flags (built by the host's `Power::flags`): the
-// power taken before pooling (p) and the root taken after it (1/p).
-const LP_POW_SHIFT: u32 = 8u;
-const LP_ROOT_SHIFT: u32 = 16u;
+// The two exponent bytes (the host's `Power::flags`): the power taken before pooling (p) and
+// the root taken after it (1/p). Pipeline constants, so that the compiler keeps only the pow
+// kernel in use: a runtime switch in the window loop cost lavapipe three times the time.
+override POWER_SPEC: u32 = 0u;
+override ROOT_SPEC: u32 = 0u;
 // lp_pool_inf_norm: p = -inf (the minimum of |x|) rather than +inf (the maximum).
 const LP_MIN_NORM: u32 = 16777216u; // 1 << 24
 
@@ -182,7 +183,6 @@ fn lp_pool(@builtin(global_invocation_id) gid: vec3<u32>,
     let sh = span(c.z, params.k_h, params.s_h, params.in_h);
     let sw = span(c.w, params.k_w, params.s_w, params.in_w);
     let base = c.x * params.in_d * params.in_h * params.in_w;
-    let power = (params.flags >> LP_POW_SHIFT) & 0xffu;
 
     // x^p summed in f32, row-major, then one division by the clipped window size: avg_pool
     // with padding 0, in PyTorch's CPU order.
@@ -204,7 +204,7 @@ fn lp_pool(@builtin(global_invocation_id) gid: vec3<u32>,
                 let w = sw.start + i32(kw);
                 if (in_range(w, params.in_w)) {
                     let x = input[base + u32(plane_offset(d, h, w))];
-                    sum += torch_pow(x, params.norm_type, power);
+                    sum += torch_pow(x, params.norm_type, POWER_SPEC);
                 }
             }
         }
@@ -214,8 +214,7 @@ fn lp_pool(@builtin(global_invocation_id) gid: vec3<u32>,
     let cleaned = select(average, 0.0, magnitude_bits(average) == 0u);
     // Kprod, the full kernel volume: partial ceil windows are rescaled by Kprod / k_eff.
     let volume = f32(params.k_d) * f32(params.k_h) * f32(params.k_w);
-    let root = (params.flags >> LP_ROOT_SHIFT) & 0xffu;
-    output[i] = torch_pow(cleaned * volume, root_exponent(params.norm_type), root);
+    output[i] = torch_pow(cleaned * volume, root_exponent(params.norm_type), ROOT_SPEC);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)

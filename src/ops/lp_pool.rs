@@ -13,10 +13,6 @@ use crate::ops::sliding::{gpu_params, kernel_constants, SlidingArgs};
 use crate::pipelines::{Kernel, WindowParams};
 use crate::tensor::Tensor;
 
-/// Where the flags byte of the power `x^p` sits in [`WindowParams::flags`] (`LP_POW_SHIFT`).
-pub(crate) const POW_SHIFT: u32 = 8;
-/// Where the flags byte of the root `^(1/p)` sits (`LP_ROOT_SHIFT`).
-pub(crate) const ROOT_SHIFT: u32 = 16;
 /// [`WindowParams::flags`] bit of `Kernel::LpPoolInfNorm`: `p = -inf`, the minimum of `|x|`.
 pub(crate) const FLAG_MIN_NORM: u32 = 1 << 24;
 
@@ -148,13 +144,14 @@ impl<const R: usize> LpPool<R> {
     ) -> Result<()> {
         let plan = self.plan(input.shape())?;
         check_output(Self::NAME, &plan, output)?;
+        let mut constants = kernel_constants(&plan.window).to_vec();
         let (kernel, flags) = match self.norm() {
             Norm::Max => (Kernel::LpPoolInfNorm, 0),
             Norm::Min => (Kernel::LpPoolInfNorm, FLAG_MIN_NORM),
-            Norm::Power { power, root } => (
-                Kernel::LpPool,
-                power.flags() << POW_SHIFT | root.flags() << ROOT_SHIFT,
-            ),
+            Norm::Power { power, root } => {
+                constants.extend([("POWER_SPEC", power.flags()), ("ROOT_SPEC", root.flags())]);
+                (Kernel::LpPool, 0)
+            }
         };
         let params = WindowParams {
             norm_type: self.norm_type as f32,
@@ -163,7 +160,7 @@ impl<const R: usize> LpPool<R> {
         ctx.record_specialized(
             encoder,
             kernel,
-            &kernel_constants(&plan.window),
+            &constants,
             bytemuck::bytes_of(&params),
             &[input.buffer(), output.buffer()],
             params.total,

@@ -112,7 +112,7 @@ impl Power {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ops::lp_pool::{FLAG_MIN_NORM, POW_SHIFT, ROOT_SHIFT};
+    use crate::ops::lp_pool::FLAG_MIN_NORM;
     use crate::pipelines::Kernel;
 
     /// The low bits of a flags byte, where the kernel code lives.
@@ -229,8 +229,6 @@ mod tests {
             ("POW_SQRT", PowKernel::Sqrt as u32),
             ("POW_RSQRT", PowKernel::Rsqrt as u32),
             ("POW_RECIPROCAL", PowKernel::Reciprocal as u32),
-            ("LP_POW_SHIFT", POW_SHIFT),
-            ("LP_ROOT_SHIFT", ROOT_SHIFT),
             ("LP_MIN_NORM", FLAG_MIN_NORM),
         ] {
             let constant = module

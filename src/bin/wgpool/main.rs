@@ -36,6 +36,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // wgpu's and the drivers' diagnostics, for people testing backends: RUST_LOG=wgpu_hal=info.
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("off")).init();
     let result = match Cli::parse().command {
         Command::Run(args) => run::run(&args),
         Command::Info => info::info(),
