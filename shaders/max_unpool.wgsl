@@ -11,6 +11,9 @@
 // One word per output element: 1 + the largest input position aimed at it, 0 for none.
 // The host zeroes it in the same encoder before the scatter.
 @group(0) @binding(2) var<storage, read_write> winner: array<atomic<u32>>;
+// The same words for the gather, which runs after the scatter has finished: plain loads, which
+// compilers can vectorise (lavapipe runs every atomic lane by lane).
+@group(0) @binding(2) var<storage, read> settled_winner: array<u32>;
 // Two int64s, zeroed by the host: [1 + the last input position holding an invalid index (0:
 // none), that index].
 @group(0) @binding(3) var<storage, read_write> status: array<atomic<u32>>;
@@ -67,11 +70,9 @@ fn max_unpool_gather(@builtin(global_invocation_id) gid: vec3<u32>,
     if (i == 0u) {
         report_invalid_index();
     }
-    let claimant = atomicLoad(&winner[i]);
-    // A branch, not select(): select would read input[claimant - 1] even for claimant 0.
-    var value = 0.0;
-    if (claimant != 0u) {
-        value = input[claimant - 1u];
-    }
+    let claimant = settled_winner[i];
+    // Every lane loads (claimant 0 from position 0, then discarded): no branch around the
+    // load, which lavapipe runs lane by lane.
+    let value = select(0.0, input[max(claimant, 1u) - 1u], claimant != 0u);
     output[i] = value;
 }
