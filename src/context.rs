@@ -113,6 +113,15 @@ pub fn adapters(backend: Backend) -> Vec<wgpu::Adapter> {
     found
 }
 
+/// Whether wgpu can run compute shaders on `adapter`. Not every GL context can: wgpu asks EGL
+/// for desktop OpenGL 3.3, which NVIDIA's driver grants exactly, and compute needs 4.3.
+pub fn runs_compute(adapter: &wgpu::Adapter) -> bool {
+    adapter
+        .get_downlevel_capabilities()
+        .flags
+        .contains(wgpu::DownlevelFlags::COMPUTE_SHADERS)
+}
+
 /// A kernel with its specialisation: `override` constants set when the pipeline is built
 /// (e.g. the kernel size, so that window loops unroll). Each distinct key is built once.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -181,13 +190,25 @@ impl Context {
 
     /// [`Context::new`] without blocking.
     pub async fn new_async(backend: Backend) -> Result<Self> {
-        let adapter = adapters(backend).into_iter().next().ok_or_else(|| {
-            Error::NoAdapter(format!(
-                "backend {backend:?}{}",
-                std::env::var("WGPU_ADAPTER_NAME")
-                    .map(|n| format!(" with a name containing '{n}' (WGPU_ADAPTER_NAME)"))
-                    .unwrap_or_default()
-            ))
+        let (usable, unusable): (Vec<_>, Vec<_>) =
+            adapters(backend).into_iter().partition(runs_compute);
+        let adapter = usable.into_iter().next().ok_or_else(|| {
+            let names: Vec<String> = unusable
+                .iter()
+                .map(|a| format!("{} ({:?})", a.get_info().name, a.get_info().backend))
+                .collect();
+            Error::NoAdapter(match names.is_empty() {
+                true => format!(
+                    "backend {backend:?}{}",
+                    std::env::var("WGPU_ADAPTER_NAME")
+                        .map(|n| format!(" with a name containing '{n}' (WGPU_ADAPTER_NAME)"))
+                        .unwrap_or_default()
+                ),
+                false => format!(
+                    "backend {backend:?} that runs compute shaders ({} cannot)",
+                    names.join(", ")
+                ),
+            })
         })?;
         // Features some paths use when present (timing, f16 storage, subgroups); never required.
         let wanted = wgpu::Features::TIMESTAMP_QUERY

@@ -21,7 +21,7 @@ pub mod tensor;
 pub mod timing;
 
 pub use array::Array;
-pub use context::{adapters, Backend, Context, Reduction};
+pub use context::{adapters, runs_compute, Backend, Context, Reduction};
 pub use dims::IntoDims;
 pub use error::{Error, Result};
 pub use ops::avg_pool::{AvgPool, AvgPool1d, AvgPool2d, AvgPool3d};

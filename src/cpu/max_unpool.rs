@@ -9,6 +9,7 @@ use crate::ops::max_unpool::MaxUnpool;
 /// `indices` of `indices_shape` (which must be the same), for an `output_size` of `R` or `R + 2`
 /// entries or PyTorch's default. An index outside its output plane is
 /// [`Error::InvalidIndex`], naming the last such index in row-major order, as the GPU does.
+/// An output of more than `i32::MAX` elements is [`Error::TooLarge`], as in one GPU call.
 pub fn max_unpool<const R: usize>(
     options: &MaxUnpool<R>,
     input: &[f32],
@@ -27,14 +28,18 @@ pub fn max_unpool<const R: usize>(
             )));
         }
     }
-    let mut out = Vec::new();
-    out.try_reserve_exact(plan.output_len())
-        .map_err(|_| Error::TooLarge {
-            what: format!("{op}: a host output of shape {:?}", plan.output_shape),
-            needed: plan.output_len() as u64 * 4,
-            limit: isize::MAX as u64,
-        })?;
-    out.resize(plan.output_len(), 0.0f32);
+    // A fixed bound, the GPU's per-call one, rather than a failed allocation: where the OS
+    // overcommits memory, reserving terabytes succeeds and zero-filling them summons the
+    // OOM killer.
+    let (needed, limit) = (plan.output_len() as u64, i32::MAX as u64);
+    if needed > limit {
+        return Err(Error::TooLarge {
+            what: format!("{op}: the output of shape {:?}", plan.output_shape),
+            needed,
+            limit,
+        });
+    }
+    let mut out = vec![0.0f32; plan.output_len()];
     // PyTorch skips the kernel for an empty output, so then no index is checked either.
     if out.is_empty() {
         return Ok(Array {

@@ -13,6 +13,9 @@ pub fn info() -> Result<(), String> {
         let features = adapter.features();
         println!("{} ({:?}, {:?})", info.name, info.backend, info.device_type);
         println!("  driver: {} {}", info.driver, info.driver_info);
+        if !wgpool::runs_compute(&adapter) {
+            println!("  compute shaders: no (wgpool cannot use this adapter)");
+        }
         println!(
             "  vendor: {:#06x}  device: {:#06x}",
             info.vendor, info.device
