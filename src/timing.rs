@@ -43,6 +43,9 @@ const QUERY_BYTES: u64 = 2 * std::mem::size_of::<u64>() as u64;
 pub const MIN_SAMPLE_MS: f64 = 1.0;
 /// The most executions [`Stopwatch::median_ms`] records into one sample.
 pub const MAX_CALLS_PER_SAMPLE: usize = 64;
+/// How long [`Stopwatch::median_ms`] runs the work untimed before sampling, in milliseconds.
+pub const WARM_UP_MS: f64 = 50.0;
+const MAX_WARM_UP_SAMPLES: usize = 50;
 
 impl<'a> Stopwatch<'a> {
     /// A stopwatch using timestamps when the device has `TIMESTAMP_QUERY_INSIDE_ENCODERS`.
@@ -120,8 +123,8 @@ impl<'a> Stopwatch<'a> {
         }
     }
 
-    /// The median over `runs` samples of the milliseconds one execution takes, after one
-    /// untimed warm-up (pipelines are built then). Work shorter than [`MIN_SAMPLE_MS`] is
+    /// The median over `runs` samples of the milliseconds one execution takes, after untimed
+    /// warm-up runs (pipelines are built then, and clocks rise). Work shorter than [`MIN_SAMPLE_MS`] is
     /// repeated within each sample (up to [`MAX_CALLS_PER_SAMPLE`] times), so that on fast
     /// GPUs the figure is the work's throughput, not the cost of starting a pass.
     pub fn median_ms(
@@ -136,6 +139,12 @@ impl<'a> Stopwatch<'a> {
         } else {
             MAX_CALLS_PER_SAMPLE
         };
+        // Untimed samples first, for about WARM_UP_MS: a GPU left idle (while the CPU
+        // reference ran, say) lowers its clocks, and raises them only under load.
+        let warm_up = (WARM_UP_MS / (once.max(1e-3) * calls as f64)).ceil() as usize;
+        for _ in 0..warm_up.min(MAX_WARM_UP_SAMPLES) {
+            self.time_ms(calls, record)?;
+        }
         let mut times = (0..runs.max(1))
             .map(|_| Ok(self.time_ms(calls, record)? / calls as f64))
             .collect::<Result<Vec<f64>>>()?;

@@ -96,6 +96,23 @@ fn measure(ctx: &Context, stopwatch: &Stopwatch, case: &Case, runs: usize) -> Re
         })
         .map_err(fail)?;
 
+    Ok(Row {
+        op: case.op,
+        shape: case.shape.clone(),
+        args: case.args,
+        ms,
+        gbps: bytes as f64 / ms / 1e6,
+        copy_gbps: (2 * bytes_of::<f32>(copy_len)) as f64 / copy_ms / 1e6,
+        cpu_ms: f64::NAN,
+    })
+}
+
+/// The CPU reference's median milliseconds for `case`. Timed after every GPU row, so that the
+/// GPU does not idle (and lower its clocks) between GPU measurements.
+fn cpu_ms(case: &Case, runs: usize) -> Result<f64, String> {
+    let fail = |e: wgpool::Error| format!("{} {}: {e}", case.op, case.args);
+    let call = Call::new(case.op, &case.kwargs).map_err(fail)?;
+    let host = case.inputs().map_err(fail)?;
     let cpu_runs = if runs > 3 { 3 } else { 1 };
     let mut cpu_times: Vec<f64> = (0..cpu_runs)
         .map(|_| {
@@ -106,16 +123,7 @@ fn measure(ctx: &Context, stopwatch: &Stopwatch, case: &Case, runs: usize) -> Re
         .collect::<Result<_, _>>()
         .map_err(fail)?;
     cpu_times.sort_by(f64::total_cmp);
-
-    Ok(Row {
-        op: case.op,
-        shape: case.shape.clone(),
-        args: case.args,
-        ms,
-        gbps: bytes as f64 / ms / 1e6,
-        copy_gbps: (2 * bytes_of::<f32>(copy_len)) as f64 / copy_ms / 1e6,
-        cpu_ms: cpu_times[cpu_times.len() / 2],
-    })
+    Ok(cpu_times[cpu_times.len() / 2])
 }
 
 pub fn bench(args: &BenchArgs) -> Result<(), String> {
@@ -140,13 +148,18 @@ pub fn bench(args: &BenchArgs) -> Result<(), String> {
         return Err("no benchmark row matches --only".into());
     }
 
-    let progress = ProgressBar::new(suite.len() as u64).with_style(
+    let progress = ProgressBar::new(2 * suite.len() as u64).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").map_err(|e| e.to_string())?,
     );
     let mut rows = Vec::new();
     for case in &suite {
         progress.set_message(format!("{} {}", case.op, case.args));
         rows.push(measure(&ctx, &stopwatch, case, runs)?);
+        progress.inc(1);
+    }
+    for (case, row) in suite.iter().zip(&mut rows) {
+        progress.set_message(format!("CPU reference: {} {}", case.op, case.args));
+        row.cpu_ms = cpu_ms(case, runs)?;
         progress.inc(1);
     }
     progress.finish_and_clear();
