@@ -113,8 +113,8 @@ pub fn adapters(backend: Backend) -> Vec<wgpu::Adapter> {
     found
 }
 
-/// Whether wgpu can run compute shaders on `adapter`. Not every GL context can: wgpu asks EGL
-/// for desktop OpenGL 3.3, which NVIDIA's driver grants exactly, and compute needs 4.3.
+/// Whether wgpu says it can run compute shaders on `adapter` (GL contexts before 4.3 and GLES
+/// before 3.1 cannot).
 pub fn runs_compute(adapter: &wgpu::Adapter) -> bool {
     adapter
         .get_downlevel_capabilities()
@@ -222,7 +222,17 @@ impl Context {
                 required_limits: adapter.limits(),
                 ..Default::default()
             })
-            .await?;
+            .await
+            .map_err(|source| {
+                let info = adapter.get_info();
+                Error::RequestDevice {
+                    adapter: format!(
+                        "{} ({:?}, {} {})",
+                        info.name, info.backend, info.driver, info.driver_info
+                    ),
+                    source,
+                }
+            })?;
         let mut context = Self::from_device(device, queue);
         context.adapter_info = Some(adapter.get_info());
         // wgpu's default handlers panic; on wgpool's own device they record the failure, and

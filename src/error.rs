@@ -50,8 +50,13 @@ pub enum Error {
     #[error("no GPU adapter found: {0}")]
     NoAdapter(String),
     /// The adapter refused to create a device.
-    #[error("could not create a device: {0}")]
-    RequestDevice(#[from] wgpu::RequestDeviceError),
+    #[error("could not create a device on {adapter}: {source}")]
+    RequestDevice {
+        /// The adapter: name, backend and driver.
+        adapter: String,
+        /// wgpu's reason.
+        source: wgpu::RequestDeviceError,
+    },
     /// wgpu reported an error (validation, out of memory, device lost) while wgpool worked.
     #[error("GPU error: {0}")]
     Gpu(String),
