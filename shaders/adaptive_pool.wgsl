@@ -8,13 +8,13 @@
 // int64 indices as (low, high) words: byte-identical to little-endian i64.
 @group(0) @binding(3) var<storage, read_write> indices: array<vec2<u32>>;
 
-// floor(a * b / d) for a < d and b, d < 2^31, exact although a * b may pass 2^32. (m, l) is the
-// host's `DivMagic` for d.
-fn scaled_floor(a: u32, b: u32, d: u32, m: u32, l: u32) -> u32 {
+// floor(a * b / d) for a < d and b, d < 2^31, exact although a * b may pass 2^32.
+fn scaled_floor(a: u32, b: u32, by: Divisor) -> u32 {
+    let d = by.d;
     let lo = a * b;
     // Both factors short enough that the product is below 2^31: the common case, one multiply.
     if (countLeadingZeros(a) + countLeadingZeros(b) >= 33u) {
-        return divide(lo, m, l);
+        return divide(lo, by);
     }
     let hi = mul_hi(a, b);
     if (hi == 0u) {
@@ -43,8 +43,8 @@ struct Span {
     end: u32,
 }
 
-fn adaptive_span(o: u32, len: u32, out: u32, m: u32, l: u32) -> Span {
-    return Span(scaled_floor(o, len, out, m, l), len - scaled_floor(out - 1u - o, len, out, m, l));
+fn adaptive_span(o: u32, len: u32, out: u32, by: Divisor) -> Span {
+    return Span(scaled_floor(o, len, by), len - scaled_floor(out - 1u - o, len, by));
 }
 
 // The windows of output element i along D, H and W, and the offset of its input plane.
@@ -58,9 +58,9 @@ struct Window {
 fn window(i: u32) -> Window {
     let c = output_coord(i);
     return Window(
-        adaptive_span(c.y, params.in_d, params.out_d, params.div_d_m, params.div_d_l),
-        adaptive_span(c.z, params.in_h, params.out_h, params.div_h_m, params.div_h_l),
-        adaptive_span(c.w, params.in_w, params.out_w, params.div_w_m, params.div_w_l),
+        adaptive_span(c.y, params.in_d, params.out_d, div_d()),
+        adaptive_span(c.z, params.in_h, params.out_h, div_h()),
+        adaptive_span(c.w, params.in_w, params.out_w, div_w()),
         c.x * params.in_d * params.in_h * params.in_w,
     );
 }

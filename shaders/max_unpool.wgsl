@@ -44,7 +44,7 @@ fn max_unpool_scatter(@builtin(global_invocation_id) gid: vec3<u32>,
         atomicMax(&status[STATUS_POSITION], e + 1u);
         return;
     }
-    let plane = divide(e, params.div_w_m, params.div_w_l);
+    let plane = divide_index(e, div_w());
     atomicMax(&winner[plane * out_plane + j.x], e + 1u);
 }
 

@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 
 use crate::dispatch::workgroup_grid;
 use crate::error::{Error, Result};
-use crate::pipelines::Kernel;
+use crate::pipelines::{Kernel, FLOAT_DIVISION_LIMIT};
 
 /// Which graphics API to run on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -543,9 +543,10 @@ impl Context {
                 limit,
             });
         }
+        let small_indices = u32::from(invocations < FLOAT_DIVISION_LIMIT);
         let cached = self.pipeline(&PipelineKey {
             kernel,
-            constants: constants.to_vec(),
+            constants: [constants, &[("SMALL_INDICES", small_indices)]].concat(),
         })?;
         let label = Some(kernel.label());
         let uniform = self.uniform(params)?;

@@ -206,29 +206,52 @@ pub struct WindowParams {
     pub div_d: DivMagic,
 }
 
-/// `floor(n / d)` for every `n < 2^31` as `mul_hi(2n, m) >> l` (Granlund and Montgomery's
-/// invariant division), which the shaders use instead of a runtime division.
+/// A divisor `d` as the shaders take it: `divide` computes `floor(n / d)` for every `n < 2^31`
+/// as `mul_hi(2n, m) >> l` (Granlund and Montgomery's invariant division); `divide_index`, in
+/// dispatches whose invocations all lie below 2^24 (where an f32 holds them exactly), as
+/// `trunc(n * r)` with `r = 1/d` in f32, corrected by one step.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
 pub struct DivMagic {
     /// The multiplier, `ceil(2^(31 + l) / d)`.
     pub m: u32,
     /// `ceil(log2(d))`.
     pub l: u32,
+    /// The divisor.
+    pub d: u32,
+    /// `1/d` rounded to the nearest f32.
+    pub r: f32,
 }
 
+/// Dispatches of fewer invocations than this divide their indices in f32 (`SMALL_INDICES`).
+pub const FLOAT_DIVISION_LIMIT: u32 = 1 << 24;
+
 impl DivMagic {
-    /// The pair for divisor `d` (0 is treated as 1: such dims have no elements to index).
+    /// The divisor `d` (0 is treated as 1: such dims have no elements to index).
     pub fn new(d: u32) -> Self {
-        let d = u64::from(d.max(1));
-        let l = 64 - (d - 1).leading_zeros();
-        let m = (1u64 << (31 + l)).div_ceil(d);
-        DivMagic { m: m as u32, l }
+        let d = d.max(1);
+        let l = 64 - (u64::from(d) - 1).leading_zeros();
+        let m = (1u64 << (31 + l)).div_ceil(u64::from(d));
+        DivMagic {
+            m: m as u32,
+            l,
+            d,
+            r: (1.0 / f64::from(d)) as f32,
+        }
     }
 
-    /// What the shader computes: `floor(n / d)` for `n < 2^31`.
+    /// What the shaders' `divide` computes: `floor(n / d)` for `n < 2^31`.
     pub fn divide(self, n: u32) -> u32 {
         ((u64::from(n << 1) * u64::from(self.m)) >> (32 + self.l)) as u32
+    }
+
+    /// What the shaders' `divide_index` computes with `SMALL_INDICES`: `floor(n / d)` for
+    /// `n < 2^24`, from the product of two f32s rounded to nearest (as WGSL's f32 multiply is).
+    pub fn divide_small(self, n: u32) -> u32 {
+        debug_assert!(n < FLOAT_DIVISION_LIMIT);
+        let q = (n as f32 * self.r) as u32;
+        let rest = n as i32 - q.wrapping_mul(self.d) as i32;
+        q + u32::from(rest >= self.d as i32) - u32::from(rest < 0)
     }
 }
 
@@ -255,10 +278,20 @@ impl WindowParams {
 
 #[cfg(test)]
 mod tests {
-    use super::DivMagic;
+    use super::{DivMagic, FLOAT_DIVISION_LIMIT};
 
     #[test]
-    fn magic_division_is_exact_below_two_to_the_31() {
+    fn f32_division_is_exact_for_every_n_below_two_to_the_24() {
+        for d in [1, 2, 3, 7, 56, 112, 3136, 12544, 16777213, 16777217] {
+            let magic = DivMagic::new(d);
+            for n in 0..FLOAT_DIVISION_LIMIT {
+                assert_eq!(magic.divide_small(n), n / d, "{n} / {d}");
+            }
+        }
+    }
+
+    #[test]
+    fn division_is_exact_below_two_to_the_31() {
         let mut divisors: Vec<u32> = (1..=1000).collect();
         divisors.extend([
             3136,
@@ -272,12 +305,28 @@ mod tests {
         let mut state = 0x9e3779b97f4a7c15u64;
         for d in divisors {
             let magic = DivMagic::new(d);
-            let edges = [0, 1, d - 1, d, d + 1, i32::MAX as u32 - 1, i32::MAX as u32];
-            let random = (0..200).map(|_| {
+            // The last multiple of d below the f32 route's limit, and its neighbours.
+            let top = (FLOAT_DIVISION_LIMIT - 1) / d * d;
+            let edges = [
+                0,
+                1,
+                d - 1,
+                d,
+                d + 1,
+                top.saturating_sub(1),
+                top,
+                top + 1,
+                FLOAT_DIVISION_LIMIT - 1,
+                FLOAT_DIVISION_LIMIT,
+                i32::MAX as u32 - 1,
+                i32::MAX as u32,
+            ];
+            // Half below 2^24 (the f32 route), half anywhere below 2^31.
+            let random = (0..400).map(|i| {
                 state = state
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
-                (state >> 33) as u32
+                (state >> if i % 2 == 0 { 40 } else { 33 }) as u32
             });
             for n in edges
                 .into_iter()
@@ -285,6 +334,9 @@ mod tests {
                 .filter(|&n| n <= i32::MAX as u32)
             {
                 assert_eq!(magic.divide(n), n / d, "{n} / {d}");
+                if n < FLOAT_DIVISION_LIMIT {
+                    assert_eq!(magic.divide_small(n), n / d, "{n} / {d} in f32");
+                }
             }
         }
     }

@@ -713,3 +713,26 @@ fn output_beyond_one_dispatch_dimension() {
         &"large, values only",
     );
 }
+
+/// Output coordinates come from dividing the output index by the output sizes, in f32 for
+/// dispatches below 2^24 invocations. There `trunc(n * (1/d))` falls one short for some exact
+/// multiples (n = d = 41 is the first), which the shader corrects: a kernel-1 max pool, which
+/// copies its input, over every row length and row count up to 128 shows any slip.
+#[test]
+fn output_coordinates_are_exact_for_every_size_up_to_128() {
+    let Some(ctx) = common::gpu() else { return };
+    let identity = MaxPool2d::new(1);
+    for (h, w) in (1..=128).map(|w| (3, w)).chain((1..=128).map(|h| (h, 2))) {
+        let shape = [2, 2, h, w];
+        let data: Vec<f32> = (0..shape.iter().product::<usize>())
+            .map(|v| v as f32)
+            .collect();
+        let input = Tensor::upload(ctx, &data, &shape).unwrap();
+        let (values, indices) = identity.forward_with_indices(ctx, &input).unwrap();
+        let what = format_args!("{shape:?}");
+        assert_bits_eq(&values.download(ctx).unwrap(), &data, &what);
+        let plane = (h * w) as i64;
+        let expected: Vec<i64> = (0..data.len() as i64).map(|v| v % plane).collect();
+        assert_indices_eq(&indices.download(ctx).unwrap(), &expected, &what);
+    }
+}

@@ -455,11 +455,13 @@ fn window_params_members() -> Vec<Member> {
         }};
     }
     macro_rules! magic {
-        ($field:ident => $m:literal, $l:literal) => {{
+        ($field:ident => $m:literal, $l:literal, $d:literal, $r:literal) => {{
             let _: fn(&WindowParams) -> &DivMagic = |p| &p.$field;
             let at = offset_of!(WindowParams, $field);
             members.push(($m, at + offset_of!(DivMagic, m), Scalar::U32));
             members.push(($l, at + offset_of!(DivMagic, l), Scalar::U32));
+            members.push(($d, at + offset_of!(DivMagic, d), Scalar::U32));
+            members.push(($r, at + offset_of!(DivMagic, r), Scalar::F32));
         }};
     }
     scalar!(total: u32 => "total", Scalar::U32);
@@ -472,9 +474,9 @@ fn window_params_members() -> Vec<Member> {
     scalar!(flags: u32 => "flags", Scalar::U32);
     scalar!(divisor: f32 => "divisor", Scalar::F32);
     scalar!(norm_type: f32 => "norm_type", Scalar::F32);
-    magic!(div_w => "div_w_m", "div_w_l");
-    magic!(div_h => "div_h_m", "div_h_l");
-    magic!(div_d => "div_d_m", "div_d_l");
+    magic!(div_w => "div_w_m", "div_w_l", "div_w_d", "div_w_r");
+    magic!(div_h => "div_h_m", "div_h_l", "div_h_d", "div_h_r");
+    magic!(div_d => "div_d_m", "div_d_l", "div_d_d", "div_d_r");
     // Every Rust field is listed above: they add up to the struct with no gap.
     assert_eq!(
         members.len() * size_of::<u32>(),
