@@ -8,13 +8,12 @@
 @group(0) @binding(0) var<uniform> params: Params;
 // int64 indices as (low, high) words: byte-identical to little-endian i64.
 @group(0) @binding(1) var<storage, read> indices: array<vec2<u32>>;
-// One word per output element: 1 + the largest input position aimed at it, 0 for none. The
-// board is all zeros before the scatter, and the gather leaves it so (the host keeps one board
-// per context and never clears it).
+// One word per output element: 1 + the largest input position aimed at it, 0 for none.
+// The host zeroes it in the same encoder before the scatter.
 @group(0) @binding(2) var<storage, read_write> winner: array<atomic<u32>>;
-// The same words for the gather, which runs after the scatter has finished: plain loads and
-// stores, which compilers can vectorise (lavapipe runs every atomic lane by lane).
-@group(0) @binding(2) var<storage, read_write> settled_winner: array<u32>;
+// The same words for the gather, which runs after the scatter has finished: plain loads, which
+// compilers can vectorise (lavapipe runs every atomic lane by lane).
+@group(0) @binding(2) var<storage, read> settled_winner: array<u32>;
 // Two int64s, zeroed by the host: [1 + the last input position holding an invalid index (0:
 // none), that index].
 @group(0) @binding(3) var<storage, read_write> status: array<atomic<u32>>;
@@ -59,8 +58,8 @@ fn report_invalid_index() {
     }
 }
 
-// Pass 2, one invocation per output element: the winner's value, or zero, and the board
-// cleared. Invocation 0 also completes the status.
+// Pass 2, one invocation per output element: the winner's value, or zero. Invocation 0 also
+// completes the status.
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn max_unpool_gather(@builtin(global_invocation_id) gid: vec3<u32>,
                      @builtin(num_workgroups) workgroups: vec3<u32>) {
@@ -72,7 +71,6 @@ fn max_unpool_gather(@builtin(global_invocation_id) gid: vec3<u32>,
         report_invalid_index();
     }
     let claimant = settled_winner[i];
-    settled_winner[i] = 0u;
     // Every lane loads (claimant 0 from position 0, then discarded): no branch around the
     // load, which lavapipe runs lane by lane.
     let value = select(0.0, input[max(claimant, 1u) - 1u], claimant != 0u);

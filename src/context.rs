@@ -149,9 +149,6 @@ pub struct Context {
     reduction: Reduction,
     pipelines: RwLock<HashMap<PipelineKey, Arc<CachedPipeline>>>,
     uniforms: RwLock<HashMap<Vec<u8>, wgpu::Buffer>>,
-    /// A storage buffer that is all zeros between the pieces of recorded work that use it (see
-    /// [`Context::zeroed_scratch`]).
-    zeroed_scratch: std::sync::Mutex<Option<wgpu::Buffer>>,
     /// Why the device is unusable, once it is: lost, or an error outside wgpool's error scopes
     /// (known for devices wgpool opened; a caller's device keeps the caller's handlers).
     failure: Arc<std::sync::Mutex<Option<String>>>,
@@ -181,7 +178,6 @@ impl Context {
             reduction: Reduction::Auto,
             pipelines: RwLock::default(),
             uniforms: RwLock::default(),
-            zeroed_scratch: std::sync::Mutex::default(),
             failure: Arc::default(),
         }
     }
@@ -472,37 +468,6 @@ impl Context {
             uniforms.clear(); // dropped buffers stay alive while recorded work uses them
         }
         Ok(uniforms.entry(params.to_vec()).or_insert(buffer).clone())
-    }
-
-    /// A storage buffer of at least `size` bytes whose words are all zero as far as the queue
-    /// can see: work recorded with it must leave it zeroed again (max_unpool's gather does), so
-    /// that no call pays for a clear. The queue runs recorded work in order, so calls sharing
-    /// it, in one encoder or several, never see each other's words. A fresh buffer is zeroed
-    /// by wgpu before its first use.
-    pub(crate) fn zeroed_scratch(&self, size: u64) -> Result<wgpu::Buffer> {
-        let mut scratch = self
-            .zeroed_scratch
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if let Some(buffer) = scratch.as_ref().filter(|b| b.size() >= size) {
-            return Ok(buffer.clone());
-        }
-        let buffer = self.create_buffer(
-            "wgpool.zeroed_scratch",
-            size,
-            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
-        )?;
-        *scratch = Some(buffer.clone());
-        Ok(buffer)
-    }
-
-    /// Forgets the zeroed scratch buffer: for work that may have left words set (a failure
-    /// between recording the pass that sets them and the one that clears them).
-    pub(crate) fn discard_zeroed_scratch(&self) {
-        *self
-            .zeroed_scratch
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     fn read_uniforms(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Vec<u8>, wgpu::Buffer>> {

@@ -127,7 +127,7 @@ impl Kernel {
             Kernel::MaxPoolWithIndices => &[true, false, false],
             // indices, winner, status (+ input, output): the scatter's are a prefix.
             Kernel::MaxUnpoolScatter => &[true, false, false],
-            Kernel::MaxUnpoolGather => &[true, false, false, true, false],
+            Kernel::MaxUnpoolGather => &[true, true, false, true, false],
             // input, window starts, output (, indices)
             Kernel::FractionalMaxPool => &[true, true, false],
             Kernel::FractionalMaxPoolWithIndices => &[true, true, false, false],

@@ -1,9 +1,8 @@
 //! MaxUnpool1d/2d/3d: options, validation and GPU recording. CPU twin: `cpu::max_unpool`.
 //!
 //! The GPU unpools in two passes (`shaders/max_unpool.wgsl`): a scatter in which every input
-//! element claims its output position with `atomicMax` on a board of winners, then a gather in
-//! which every output element takes the value of its winner, or zero, and clears the board
-//! for the next call. The result does not depend on scheduling.
+//! element claims its output position with `atomicMax`, then a gather in which every output
+//! element takes the value of its winner, or zero. The result does not depend on scheduling.
 
 pub(crate) mod layer;
 mod plan;
@@ -114,8 +113,12 @@ impl<const R: usize> MaxUnpool<R> {
         encoder.clear_buffer(status.buffer(), 0, None);
         // PyTorch skips the kernel for an empty output, so then no index is checked either.
         if plan.output_len() > 0 {
-            // Zero between calls: the gather clears every word it reads.
-            let winner = ctx.zeroed_scratch(plan.output_len() as u64 * 4)?;
+            let winner = ctx.create_buffer(
+                "wgpool.max_unpool.winner",
+                plan.output_len() as u64 * 4,
+                wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+            )?;
+            encoder.clear_buffer(&winner, 0, None);
             let params = |total: usize| WindowParams {
                 total: total as u32,
                 input: plan.input.map(|v| v as u32),
@@ -132,7 +135,7 @@ impl<const R: usize> MaxUnpool<R> {
                 scatter.total,
             )?;
             let gather = params(plan.output_len());
-            let recorded = ctx.record(
+            ctx.record(
                 encoder,
                 Kernel::MaxUnpoolGather,
                 bytemuck::bytes_of(&gather),
@@ -144,12 +147,7 @@ impl<const R: usize> MaxUnpool<R> {
                     output.buffer(),
                 ],
                 gather.total,
-            );
-            if recorded.is_err() {
-                // The scatter may run without the gather that clears its words.
-                ctx.discard_zeroed_scratch();
-            }
-            recorded?;
+            )?;
         }
         Ok(UnpoolStatus::new(op, plan, status))
     }
