@@ -910,6 +910,52 @@ fn many_duplicates_have_one_deterministic_winner() {
     }
 }
 
+/// Unpools recorded back to back into one encoder, each with its own board of winners: large,
+/// then smaller, then large again with other indices, then invalid indices (whose scatter
+/// writes nothing), then large again.
+#[test]
+fn calls_in_one_encoder_do_not_see_each_others_winners() {
+    let Some(ctx) = common::gpu() else { return };
+    let mut rng = Rng::new(random::seed(), 25);
+    let options = MaxUnpool2d::new(2);
+    let calls: Vec<(Vec<usize>, i64)> = vec![
+        (vec![2, 3, 32, 32], 64 * 64),
+        (vec![1, 2, 8, 8], 16 * 16),
+        (vec![2, 3, 32, 32], 64 * 64),
+        (vec![1, 1, 4, 4], -1),
+        (vec![3, 2, 32, 32], 64 * 64),
+    ];
+    let mut encoder = ctx.encoder();
+    let mut recorded = Vec::new();
+    for (shape, out_plane) in &calls {
+        let len: usize = shape.iter().product();
+        let data: Vec<f32> = (0..len).map(|_| rng.range(-1000, 1000) as f32).collect();
+        let indices: Vec<i64> = match out_plane {
+            -1 => vec![-3; len],
+            plane => (0..len).map(|_| rng.range(0, plane / 8)).collect(),
+        };
+        let cpu = wgpool::cpu::max_unpool(&options, &data, shape, &indices, shape, None);
+        let input = Tensor::upload(ctx, &data, shape).unwrap();
+        let index_tensor = Tensor::upload(ctx, &indices, shape).unwrap();
+        let (output, status) = options
+            .encode(ctx, &mut encoder, &input, &index_tensor, None)
+            .unwrap();
+        recorded.push((cpu, output, status));
+    }
+    ctx.submit(encoder).unwrap();
+    for (call, (cpu, output, status)) in recorded.into_iter().enumerate() {
+        match (cpu, status.check(ctx)) {
+            (Ok(cpu), Ok(())) => assert_bits_eq(
+                &output.download(ctx).unwrap(),
+                &cpu.data,
+                &format_args!("call {call}"),
+            ),
+            (Err(cpu), Err(gpu)) => assert_eq!(format!("{gpu:?}"), format!("{cpu:?}")),
+            (cpu, gpu) => panic!("call {call}: CPU {cpu:?}, GPU {gpu:?}"),
+        }
+    }
+}
+
 /// More outputs than 65,535 workgroups of `workgroup_size()` threads: the gather folds into a
 /// 2-d grid and must still cover every output exactly once.
 #[test]
