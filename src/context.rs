@@ -149,6 +149,8 @@ pub struct Context {
     reduction: Reduction,
     pipelines: RwLock<HashMap<PipelineKey, Arc<CachedPipeline>>>,
     uniforms: RwLock<HashMap<Vec<u8>, wgpu::Buffer>>,
+    /// Working memory for kernels that need it between passes (see [`Context::scratch`]).
+    scratch: std::sync::Mutex<Option<wgpu::Buffer>>,
     /// Why the device is unusable, once it is: lost, or an error outside wgpool's error scopes
     /// (known for devices wgpool opened; a caller's device keeps the caller's handlers).
     failure: Arc<std::sync::Mutex<Option<String>>>,
@@ -178,6 +180,7 @@ impl Context {
             reduction: Reduction::Auto,
             pipelines: RwLock::default(),
             uniforms: RwLock::default(),
+            scratch: std::sync::Mutex::default(),
             failure: Arc::default(),
         }
     }
@@ -468,6 +471,24 @@ impl Context {
             uniforms.clear(); // dropped buffers stay alive while recorded work uses them
         }
         Ok(uniforms.entry(params.to_vec()).or_insert(buffer).clone())
+    }
+
+    /// A storage buffer of at least `size` bytes with unspecified contents, kept for the next
+    /// call (it grows to the largest size asked for): no allocation per call. Calls sharing it
+    /// are safe because the queue runs recorded work in order and each call initialises what
+    /// it reads within its own recorded work.
+    pub(crate) fn scratch(&self, size: u64) -> Result<wgpu::Buffer> {
+        let mut scratch = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(buffer) = scratch.as_ref().filter(|b| b.size() >= size) {
+            return Ok(buffer.clone());
+        }
+        let buffer = self.create_buffer(
+            "wgpool.scratch",
+            size,
+            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+        )?;
+        *scratch = Some(buffer.clone());
+        Ok(buffer)
     }
 
     fn read_uniforms(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Vec<u8>, wgpu::Buffer>> {

@@ -1,8 +1,9 @@
 //! MaxUnpool1d/2d/3d: options, validation and GPU recording. CPU twin: `cpu::max_unpool`.
 //!
 //! The GPU unpools in two passes (`shaders/max_unpool.wgsl`): a scatter in which every input
-//! element claims its output position with `atomicMax`, then a gather in which every output
-//! element takes the value of its winner, or zero. The result does not depend on scheduling.
+//! element claims its output position with `atomicMax` on a board of winners (the context's
+//! scratch buffer, cleared first), then a gather in which every output element takes the value
+//! of its winner, or zero. The result does not depend on scheduling.
 
 pub(crate) mod layer;
 mod plan;
@@ -113,12 +114,9 @@ impl<const R: usize> MaxUnpool<R> {
         encoder.clear_buffer(status.buffer(), 0, None);
         // PyTorch skips the kernel for an empty output, so then no index is checked either.
         if plan.output_len() > 0 {
-            let winner = ctx.create_buffer(
-                "wgpool.max_unpool.winner",
-                plan.output_len() as u64 * 4,
-                wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
-            )?;
-            encoder.clear_buffer(&winner, 0, None);
+            let winner_bytes = plan.output_len() as u64 * 4;
+            let winner = ctx.scratch(winner_bytes)?;
+            encoder.clear_buffer(&winner, 0, Some(winner_bytes));
             let params = |total: usize| WindowParams {
                 total: total as u32,
                 input: plan.input.map(|v| v as u32),
