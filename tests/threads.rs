@@ -62,7 +62,41 @@ fn mix() -> Vec<(&'static str, Kwargs, Vec<usize>)> {
             },
             vec![1, 2, 5, 6, 7],
         ),
+        // Two sizes, so that threads share (and grow) the context's scratch board.
+        (
+            "max_unpool2d",
+            Kwargs {
+                kernel_size: k(&[2]),
+                ..Default::default()
+            },
+            vec![2, 3, 8, 8],
+        ),
+        (
+            "max_unpool2d",
+            Kwargs {
+                kernel_size: k(&[3]),
+                ..Default::default()
+            },
+            vec![1, 2, 16, 16],
+        ),
     ]
+}
+
+/// The inputs of `op`: values, plus (for unpooling) indices with many duplicates.
+fn inputs(op: &str, kwargs: &Kwargs, shape: &[usize], seed: usize) -> Inputs {
+    let mut inputs = Inputs::new(input(shape, seed));
+    if op == "max_unpool2d" {
+        let k = kwargs.kernel_size.as_ref().unwrap()[0] as usize;
+        let out_plane = shape[2] * k * shape[3] * k;
+        let len: usize = shape.iter().product();
+        inputs.indices = Some(Array {
+            shape: shape.to_vec(),
+            data: (0..len)
+                .map(|i| ((i * 7919 + seed * 31) % (out_plane / 4)) as i64)
+                .collect(),
+        });
+    }
+    inputs
 }
 
 fn input(shape: &[usize], seed: usize) -> Array<f32> {
@@ -86,7 +120,7 @@ fn many_threads_share_one_context_and_every_result_is_right() {
             scope.spawn(move || {
                 for round in 0..12 {
                     let (op, kwargs, shape) = &mix[(thread + round) % mix.len()];
-                    let inputs = Inputs::new(input(shape, thread * 100 + round));
+                    let inputs = inputs(op, kwargs, shape, thread * 100 + round);
                     let call = Call::new(op, kwargs).unwrap();
                     let gpu = call.run(&inputs, Device::Gpu(ctx)).unwrap();
                     let cpu = call.run(&inputs, Device::Cpu).unwrap();
@@ -121,7 +155,7 @@ fn a_long_loop_of_mixed_ops_does_not_grow_memory() {
         .map(|(op, kwargs, shape)| {
             (
                 Call::new(op, &kwargs).unwrap(),
-                Inputs::new(input(&shape, 1)),
+                inputs(op, &kwargs, &shape, 1),
             )
         })
         .collect();
