@@ -241,10 +241,10 @@ impl Call {
     ) -> Result<GpuOutputs> {
         let shape = self.layer.gpu_output_shape(inputs)?;
         let values = Tensor::empty(ctx, &shape)?;
-        let indices = match self.return_indices {
-            true => Some(Tensor::empty(ctx, &shape)?),
-            false => None,
-        };
+        let indices = self
+            .return_indices
+            .then(|| Tensor::empty(ctx, &shape))
+            .transpose()?;
         let status = self.encode_into(ctx, encoder, inputs, &values, indices.as_ref())?;
         Ok(GpuOutputs {
             values,

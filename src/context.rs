@@ -200,17 +200,18 @@ impl Context {
                 .iter()
                 .map(|a| format!("{} ({:?})", a.get_info().name, a.get_info().backend))
                 .collect();
-            Error::NoAdapter(match names.is_empty() {
-                true => format!(
+            Error::NoAdapter(if names.is_empty() {
+                format!(
                     "backend {backend:?}{}",
                     std::env::var("WGPU_ADAPTER_NAME")
                         .map(|n| format!(" with a name containing '{n}' (WGPU_ADAPTER_NAME)"))
                         .unwrap_or_default()
-                ),
-                false => format!(
+                )
+            } else {
+                format!(
                     "backend {backend:?} that runs compute shaders ({} cannot)",
                     names.join(", ")
-                ),
+                )
             })
         })?;
         // Features some paths use when present (timing, f16 storage, subgroups); never required.

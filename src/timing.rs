@@ -124,9 +124,9 @@ impl<'a> Stopwatch<'a> {
     }
 
     /// The median over `runs` samples of the milliseconds one execution takes, after untimed
-    /// warm-up runs (pipelines are built then, and clocks rise). Work shorter than [`MIN_SAMPLE_MS`] is
-    /// repeated within each sample (up to [`MAX_CALLS_PER_SAMPLE`] times), so that on fast
-    /// GPUs the figure is the work's throughput, not the cost of starting a pass.
+    /// warm-up runs (pipelines are built then, and clocks rise). Work shorter than
+    /// [`MIN_SAMPLE_MS`] is repeated within each sample (up to [`MAX_CALLS_PER_SAMPLE`] times),
+    /// so that on fast GPUs the figure is the work's throughput, not the cost of one submit.
     pub fn median_ms(
         &self,
         runs: usize,

@@ -60,10 +60,11 @@ fn measure(ctx: &Context, stopwatch: &Stopwatch, case: &Case, runs: usize) -> Re
     // buffer before its first use, which is not the op's work.
     let out_shape = call.output_shape(&host).map_err(fail)?;
     let out_values: Tensor = Tensor::empty(ctx, &out_shape).map_err(fail)?;
-    let indices = match call.return_indices {
-        true => Some(Tensor::<i64>::empty(ctx, &out_shape).map_err(fail)?),
-        false => None,
-    };
+    let indices = call
+        .return_indices
+        .then(|| Tensor::<i64>::empty(ctx, &out_shape))
+        .transpose()
+        .map_err(fail)?;
 
     let ms = stopwatch
         .median_ms(runs, &mut |encoder| {
