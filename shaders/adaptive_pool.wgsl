@@ -292,12 +292,22 @@ fn adaptive_avg_pool_reduce(@builtin(workgroup_id) workgroup: vec3<u32>,
                             @builtin(local_invocation_index) local: u32) {
     let me = lane_of(workgroup, workgroups, local);
     let share = reduce_share(me);
-    var sum = 0.0;
-    for (var cell = share.first + me.lane; cell < share.first + share.count;
-         cell += REDUCE_THREADS) {
-        sum += input[share.win.base + cell_offset(share.win, cell)];
+    // Four cells a step into four sums: four loads in flight per invocation, not one.
+    let end = share.first + share.count;
+    var sums = vec4<f32>(0.0);
+    var cell = share.first + me.lane;
+    for (; cell + 3u * REDUCE_THREADS < end; cell += 4u * REDUCE_THREADS) {
+        sums += vec4<f32>(
+            input[share.win.base + cell_offset(share.win, cell)],
+            input[share.win.base + cell_offset(share.win, cell + REDUCE_THREADS)],
+            input[share.win.base + cell_offset(share.win, cell + 2u * REDUCE_THREADS)],
+            input[share.win.base + cell_offset(share.win, cell + 3u * REDUCE_THREADS)],
+        );
     }
-    partial_value[me.slot] = sum;
+    for (; cell < end; cell += REDUCE_THREADS) {
+        sums.x += input[share.win.base + cell_offset(share.win, cell)];
+    }
+    partial_value[me.slot] = (sums.x + sums.y) + (sums.z + sums.w);
     for (var half = REDUCE_THREADS / 2u; half > 0u; half = half >> 1u) {
         workgroupBarrier();
         if (me.lane < half) {
