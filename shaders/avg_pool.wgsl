@@ -5,21 +5,6 @@
 @group(0) @binding(1) var<storage, read> input: array<f32>;
 @group(0) @binding(2) var<storage, read_write> output: array<f32>;
 
-// One window along one dim: its start, the number of input cells it covers, and the size
-// PyTorch counts when padding is included (clipped to the padded extent, so ceil-mode
-// overhang is not counted).
-struct Span {
-    start: i32,
-    cells: i32,
-    padded_size: i32,
-}
-
-fn span(o: u32, k: u32, s: u32, p: u32, len: u32) -> Span {
-    let start = i32(o * s) - i32(p);
-    let end = min(start + i32(k), i32(len + p));
-    return Span(start, min(end, i32(len)) - max(start, 0), end - start);
-}
-
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn avg_pool(@builtin(global_invocation_id) gid: vec3<u32>,
             @builtin(num_workgroups) workgroups: vec3<u32>) {
@@ -28,9 +13,9 @@ fn avg_pool(@builtin(global_invocation_id) gid: vec3<u32>,
         return;
     }
     let c = output_coord(i);
-    let sd = span(c.y, params.k_d, params.s_d, params.p_d, params.in_d);
-    let sh = span(c.z, params.k_h, params.s_h, params.p_h, params.in_h);
-    let sw = span(c.w, params.k_w, params.s_w, params.p_w, params.in_w);
+    let sd = window_span(c.y, params.k_d, params.s_d, params.p_d, params.in_d);
+    let sh = window_span(c.z, params.k_h, params.s_h, params.p_h, params.in_h);
+    let sw = window_span(c.w, params.k_w, params.s_w, params.p_w, params.in_w);
     let base = c.x * params.in_d * params.in_h * params.in_w;
 
     // Sequential row-major f32 sum over the input cells, then one division: bit-for-bit
@@ -62,13 +47,5 @@ fn avg_pool(@builtin(global_invocation_id) gid: vec3<u32>,
         output[i] = sum / f32(sd.cells) / f32(sh.cells) / f32(sw.cells);
         return;
     }
-    var divisor: f32;
-    if ((params.flags & FLAG_DIVISOR_OVERRIDE) != 0u) {
-        divisor = params.divisor;
-    } else if ((params.flags & FLAG_COUNT_INCLUDE_PAD) != 0u) {
-        divisor = f32(sd.padded_size * sh.padded_size * sw.padded_size);
-    } else {
-        divisor = f32(sd.cells * sh.cells * sw.cells);
-    }
-    output[i] = sum / divisor;
+    output[i] = sum / avg_divisor(sd, sh, sw);
 }

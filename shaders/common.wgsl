@@ -20,6 +20,9 @@ struct Params {
     div_w_m: u32, div_w_l: u32, div_w_d: u32, div_w_r: f32,
     div_h_m: u32, div_h_l: u32, div_h_d: u32, div_h_r: f32,
     div_d_m: u32, div_d_l: u32, div_d_d: u32, div_d_r: f32,
+    // Channels-last kernels: groups of four channels per position, and dividing by them.
+    channel_groups: u32,
+    div_c_m: u32, div_c_l: u32, div_c_d: u32, div_c_r: f32,
 }
 
 const FLAG_COUNT_INCLUDE_PAD: u32 = 1u;
@@ -143,4 +146,40 @@ fn in_range(x: i32, len: u32) -> bool {
 // Row-major offset of (d, h, w) inside one input plane (PyTorch's index encoding).
 fn plane_offset(d: i32, h: i32, w: i32) -> i32 {
     return (d * i32(params.in_h) + h) * i32(params.in_w) + w;
+}
+
+// The first tap on the dilation grid that is not left of the input; it is past the end for an
+// empty window.
+fn first_tap(start: i32, dil: u32) -> i32 {
+    if (start >= 0) {
+        return start;
+    }
+    return start + i32(((u32(-start) - 1u) / dil + 1u) * dil);
+}
+
+// One window along one dim: its start, the number of input cells it covers, and the size
+// PyTorch counts when padding is included (clipped to the padded extent, so ceil-mode
+// overhang is not counted).
+struct WindowSpan {
+    start: i32,
+    cells: i32,
+    padded_size: i32,
+}
+
+fn window_span(o: u32, k: u32, s: u32, p: u32, len: u32) -> WindowSpan {
+    let start = i32(o * s) - i32(p);
+    let end = min(start + i32(k), i32(len + p));
+    return WindowSpan(start, min(end, i32(len)) - max(start, 0), end - start);
+}
+
+// Average pooling's divisor for a window: divisor_override, or the window's size with or
+// without its padding cells (FLAG_* bits).
+fn avg_divisor(sd: WindowSpan, sh: WindowSpan, sw: WindowSpan) -> f32 {
+    if ((params.flags & FLAG_DIVISOR_OVERRIDE) != 0u) {
+        return params.divisor;
+    }
+    if ((params.flags & FLAG_COUNT_INCLUDE_PAD) != 0u) {
+        return f32(sd.padded_size * sh.padded_size * sw.padded_size);
+    }
+    return f32(sd.cells * sh.cells * sw.cells);
 }

@@ -6,15 +6,6 @@
 // int64 indices as (low, high) words: byte-identical to little-endian i64.
 @group(0) @binding(3) var<storage, read_write> indices: array<vec2<u32>>;
 
-// The first tap on the dilation grid that is not left of the input; it is past the end for an
-// empty window.
-fn first_tap(start: i32, dil: u32) -> i32 {
-    if (start >= 0) {
-        return start;
-    }
-    return start + i32(((u32(-start) - 1u) / dil + 1u) * dil);
-}
-
 struct MaxResult {
     value: f32,
     index: i32,

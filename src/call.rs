@@ -6,6 +6,7 @@ use crate::context::Context;
 use crate::cpu;
 use crate::dims::dims_from_slice;
 use crate::error::{Error, Result};
+use crate::memory_format::MemoryFormat;
 use crate::ops::avg_pool::AvgPool;
 use crate::ops::fractional_max_pool;
 use crate::ops::lp_pool;
@@ -150,10 +151,19 @@ pub struct GpuInputs {
 impl GpuInputs {
     /// Uploads `inputs`.
     pub fn upload(ctx: &Context, inputs: &Inputs) -> Result<Self> {
+        Self::upload_with_format(ctx, inputs, MemoryFormat::Contiguous)
+    }
+
+    /// Uploads `inputs` (row-major) into GPU tensors in `format`.
+    pub fn upload_with_format(
+        ctx: &Context,
+        inputs: &Inputs,
+        format: MemoryFormat,
+    ) -> Result<Self> {
         Ok(GpuInputs {
-            input: upload(ctx, &inputs.input)?,
+            input: upload(ctx, &inputs.input, format)?,
             indices: match &inputs.indices {
-                Some(indices) => Some(Tensor::upload(ctx, &indices.data, &indices.shape)?),
+                Some(indices) => Some(upload(ctx, indices, format)?),
                 None => None,
             },
             random_samples: inputs.random_samples.clone(),
@@ -181,6 +191,9 @@ pub struct Call {
     pub return_indices: bool,
     /// Spatial dims of the op (1, 2 or 3).
     pub rank: usize,
+    /// The memory format [`Call::run`] puts the tensors in on the GPU; host arrays stay
+    /// row-major. Work split into pieces of planes runs contiguous.
+    pub memory_format: MemoryFormat,
 }
 
 impl Call {
@@ -222,7 +235,14 @@ impl Call {
                 [.., digit @ b'1'..=b'3', b'd'] => usize::from(digit - b'0'),
                 _ => 1,
             },
+            memory_format: MemoryFormat::Contiguous,
         })
+    }
+
+    /// Sets the memory format [`Call::run`] uses on the GPU.
+    pub fn with_memory_format(mut self, memory_format: MemoryFormat) -> Self {
+        self.memory_format = memory_format;
+        self
     }
 
     /// Validates against the inputs' shapes (no GPU work) and returns the output shape.
@@ -231,8 +251,9 @@ impl Call {
     }
 
     /// Records the call into `encoder` on GPU tensors (validated first), allocating its
-    /// outputs; nothing is submitted. wgpu zero-fills a new buffer before its first use, so
-    /// callers that run often should allocate once and use [`Call::encode_into`].
+    /// outputs in the input's memory format; nothing is submitted. wgpu zero-fills a new buffer
+    /// before its first use, so callers that run often should allocate once and use
+    /// [`Call::encode_into`].
     pub fn encode(
         &self,
         ctx: &Context,
@@ -240,10 +261,11 @@ impl Call {
         inputs: &GpuInputs,
     ) -> Result<GpuOutputs> {
         let shape = self.layer.gpu_output_shape(inputs)?;
-        let values = Tensor::empty(ctx, &shape)?;
+        let format = inputs.input.memory_format();
+        let values = Tensor::empty_with_format(ctx, &shape, format)?;
         let indices = self
             .return_indices
-            .then(|| Tensor::empty(ctx, &shape))
+            .then(|| Tensor::empty_with_format(ctx, &shape, format))
             .transpose()?;
         let status = self.encode_into(ctx, encoder, inputs, &values, indices.as_ref())?;
         Ok(GpuOutputs {
@@ -287,14 +309,15 @@ impl Call {
         let sizes = PlaneSizes::new(inputs, self.rank, &output_shape, self.return_indices);
         let chunks = sizes.chunks(ctx)?;
         if chunks.len() <= 1 {
-            return self.run_gpu(ctx, inputs);
+            return self.run_gpu(ctx, inputs, self.memory_format);
         }
         let drawn = self.layer.drawn_samples(inputs);
         let samples = drawn.as_ref().or(inputs.random_samples.as_ref());
         let mut values = Vec::new();
         let mut indices = self.return_indices.then(Vec::new);
         for range in &chunks {
-            let part = self.run_gpu(ctx, &planes::slice(inputs, samples, self.rank, range))?;
+            let piece = planes::slice(inputs, samples, self.rank, range);
+            let part = self.run_gpu(ctx, &piece, MemoryFormat::Contiguous)?;
             values.extend(part.values.data);
             if let (Some(all), Some(part)) = (indices.as_mut(), part.indices) {
                 all.extend(part.data);
@@ -314,9 +337,9 @@ impl Call {
 }
 
 impl Call {
-    /// Uploads, records, submits, checks and reads back one piece of work.
-    fn run_gpu(&self, ctx: &Context, inputs: &Inputs) -> Result<Outputs> {
-        let gpu = GpuInputs::upload(ctx, inputs)?;
+    /// Uploads in `format`, records, submits, checks and reads back one piece of work.
+    fn run_gpu(&self, ctx: &Context, inputs: &Inputs, format: MemoryFormat) -> Result<Outputs> {
+        let gpu = GpuInputs::upload_with_format(ctx, inputs, format)?;
         let mut encoder = ctx.encoder();
         let outputs = self.encode(ctx, &mut encoder, &gpu)?;
         ctx.submit(encoder)?;
@@ -396,14 +419,24 @@ pub(crate) fn stride<const R: usize>(
     }
 }
 
-pub(crate) fn upload(ctx: &Context, input: &Array<f32>) -> Result<Tensor> {
-    Tensor::upload(ctx, &input.data, &input.shape)
+/// `array` (row-major) in a new GPU tensor in `format`.
+pub(crate) fn upload<T: Element>(
+    ctx: &Context,
+    array: &Array<T>,
+    format: MemoryFormat,
+) -> Result<Tensor<T>> {
+    let data = format.from_contiguous(&array.data, &array.shape)?;
+    Tensor::upload_with_format(ctx, &data, &array.shape, format)
 }
 
+/// `tensor` read back row-major.
 pub(crate) fn download<T: Element>(ctx: &Context, tensor: &Tensor<T>) -> Result<Array<T>> {
+    let data = tensor.download(ctx)?;
     Ok(Array {
         shape: tensor.shape().to_vec(),
-        data: tensor.download(ctx)?,
+        data: tensor
+            .memory_format()
+            .to_contiguous(&data, tensor.shape())?,
     })
 }
 

@@ -43,11 +43,19 @@ pub enum Kernel {
     AdaptiveMaxPoolReduce,
     /// Adaptive max pooling as a parallel reduction, with plane-flat int64 indices.
     AdaptiveMaxPoolReduceWithIndices,
+    /// Max pooling on channels-last tensors, four channels per invocation, values only.
+    MaxPoolChannelsLast,
+    /// Max pooling on channels-last tensors, with plane-flat int64 indices.
+    MaxPoolChannelsLastWithIndices,
+    /// Average pooling on channels-last tensors, four channels per invocation.
+    AvgPoolChannelsLast,
+    /// Batched transposes between memory formats.
+    Transpose,
 }
 
 impl Kernel {
     /// Every kernel, for tests that compile them all.
-    pub const ALL: [Kernel; 16] = [
+    pub const ALL: [Kernel; 20] = [
         Kernel::MaxPool,
         Kernel::MaxPoolWithIndices,
         Kernel::AvgPool,
@@ -64,6 +72,10 @@ impl Kernel {
         Kernel::AdaptiveAvgPoolReduce,
         Kernel::AdaptiveMaxPoolReduce,
         Kernel::AdaptiveMaxPoolReduceWithIndices,
+        Kernel::MaxPoolChannelsLast,
+        Kernel::MaxPoolChannelsLastWithIndices,
+        Kernel::AvgPoolChannelsLast,
+        Kernel::Transpose,
     ];
 
     /// The op's own shader file (without `common.wgsl`).
@@ -89,6 +101,10 @@ impl Kernel {
             | Kernel::AdaptiveMaxPoolReduceWithIndices => {
                 include_str!("../shaders/adaptive_pool.wgsl")
             }
+            Kernel::MaxPoolChannelsLast
+            | Kernel::MaxPoolChannelsLastWithIndices
+            | Kernel::AvgPoolChannelsLast => include_str!("../shaders/channels_last_pool.wgsl"),
+            Kernel::Transpose => include_str!("../shaders/transpose.wgsl"),
         }
     }
 
@@ -116,13 +132,19 @@ impl Kernel {
             Kernel::AdaptiveAvgPoolReduce => "adaptive_avg_pool_reduce",
             Kernel::AdaptiveMaxPoolReduce => "adaptive_max_pool_reduce",
             Kernel::AdaptiveMaxPoolReduceWithIndices => "adaptive_max_pool_reduce_with_indices",
+            Kernel::MaxPoolChannelsLast => "max_pool_channels_last",
+            Kernel::MaxPoolChannelsLastWithIndices => "max_pool_channels_last_with_indices",
+            Kernel::AvgPoolChannelsLast => "avg_pool_channels_last",
+            Kernel::Transpose => "convert_memory_format",
         }
     }
 
     /// The storage bindings after the uniform at binding 0, in binding order: `true` = read-only.
     pub fn storage_bindings(self) -> &'static [bool] {
         match self {
-            Kernel::MaxPool | Kernel::AvgPool | Kernel::Copy => &[true, false],
+            Kernel::MaxPool | Kernel::AvgPool | Kernel::Copy | Kernel::Transpose => &[true, false],
+            Kernel::MaxPoolChannelsLast | Kernel::AvgPoolChannelsLast => &[true, false],
+            Kernel::MaxPoolChannelsLastWithIndices => &[true, false, false],
             Kernel::LpPool | Kernel::LpPoolInfNorm => &[true, false],
             Kernel::MaxPoolWithIndices => &[true, false, false],
             // indices, winner, status (+ input, output): the scatter's are a prefix.
@@ -162,6 +184,10 @@ impl Kernel {
             Kernel::AdaptiveMaxPoolReduceWithIndices => {
                 "wgpool.adaptive_max_pool_reduce_with_indices"
             }
+            Kernel::MaxPoolChannelsLast => "wgpool.max_pool_channels_last",
+            Kernel::MaxPoolChannelsLastWithIndices => "wgpool.max_pool_channels_last_with_indices",
+            Kernel::AvgPoolChannelsLast => "wgpool.avg_pool_channels_last",
+            Kernel::Transpose => "wgpool.convert_memory_format",
         }
     }
 }
@@ -204,6 +230,10 @@ pub struct WindowParams {
     pub div_h: DivMagic,
     /// Division by `output[0]` (D).
     pub div_d: DivMagic,
+    /// Channels-last kernels: groups of four channels per position (C / 4).
+    pub channel_groups: u32,
+    /// Division by `channel_groups`.
+    pub div_c: DivMagic,
 }
 
 /// A divisor `d` as the shaders take it: `divide` computes `floor(n / d)` for every `n < 2^31`
@@ -272,6 +302,18 @@ impl WindowParams {
             div_h: DivMagic::new(window.output[1] as u32),
             div_d: DivMagic::new(window.output[0] as u32),
             ..Default::default()
+        }
+    }
+
+    /// These parameters for the channels-last kernels over `channels` (a multiple of 4): one
+    /// invocation per output position and group of four channels.
+    pub fn channels_last(self, channels: u32) -> Self {
+        let groups = channels / 4;
+        WindowParams {
+            total: self.total / 4,
+            channel_groups: groups,
+            div_c: DivMagic::new(groups),
+            ..self
         }
     }
 }

@@ -6,6 +6,7 @@ use bytemuck::Pod;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::memory_format::MemoryFormat;
 
 mod sealed {
     pub trait Sealed {}
@@ -27,14 +28,17 @@ impl Element for i64 {
     const NAME: &'static str = "int64";
 }
 
-/// A tensor in a GPU storage buffer, row-major (PyTorch's contiguous layout).
+/// A tensor in a GPU storage buffer: its shape in PyTorch's order, and the order of its elements
+/// in the buffer ([`MemoryFormat`]: row-major unless made channels-last).
 ///
 /// wgpool allocates its own with [`Tensor::upload`] and [`Tensor::empty`]; a caller that owns a
-/// buffer wraps it with [`Tensor::from_buffer`] and can pass it to any op.
+/// buffer wraps it with [`Tensor::from_buffer`] and can pass it to any op. Ops write their
+/// outputs in their input's memory format.
 #[derive(Clone, Debug)]
 pub struct Tensor<T: Element = f32> {
     buffer: wgpu::Buffer,
     shape: Vec<usize>,
+    format: MemoryFormat,
     element: PhantomData<T>,
 }
 
@@ -65,7 +69,18 @@ const TENSOR_USAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
 impl<T: Element> Tensor<T> {
     /// Copies `data` (row-major, `shape`) into a new GPU buffer.
     pub fn upload(ctx: &Context, data: &[T], shape: &[usize]) -> Result<Self> {
-        let tensor = Self::empty(ctx, shape)?;
+        Self::upload_with_format(ctx, data, shape, MemoryFormat::Contiguous)
+    }
+
+    /// Copies `data`, already in `format`'s memory order for `shape`, into a new GPU buffer
+    /// ([`MemoryFormat::from_contiguous`] rearranges row-major data on the host).
+    pub fn upload_with_format(
+        ctx: &Context,
+        data: &[T],
+        shape: &[usize],
+        format: MemoryFormat,
+    ) -> Result<Self> {
+        let tensor = Self::empty_with_format(ctx, shape, format)?;
         if tensor.len() != data.len() {
             return Err(Error::TensorMismatch(format!(
                 "shape {shape:?} holds {} elements, but {} were given",
@@ -82,11 +97,18 @@ impl<T: Element> Tensor<T> {
 
     /// A new GPU tensor of `shape` with unspecified contents (zeros in practice: wgpu clears).
     pub fn empty(ctx: &Context, shape: &[usize]) -> Result<Self> {
+        Self::empty_with_format(ctx, shape, MemoryFormat::Contiguous)
+    }
+
+    /// [`Tensor::empty`] in `format`.
+    pub fn empty_with_format(ctx: &Context, shape: &[usize], format: MemoryFormat) -> Result<Self> {
+        format.check(shape)?;
         let len = element_count(shape)?;
         let buffer = ctx.create_buffer("wgpool.tensor", byte_size::<T>(len)?, TENSOR_USAGE)?;
         Ok(Tensor {
             buffer,
             shape: shape.to_vec(),
+            format,
             element: PhantomData,
         })
     }
@@ -94,6 +116,17 @@ impl<T: Element> Tensor<T> {
     /// Wraps a caller's buffer. It needs `STORAGE` usage (and `COPY_SRC` to be downloaded) and at
     /// least `product(shape) * size_of::<T>()` bytes.
     pub fn from_buffer(buffer: wgpu::Buffer, shape: &[usize]) -> Result<Self> {
+        Self::from_buffer_with_format(buffer, shape, MemoryFormat::Contiguous)
+    }
+
+    /// [`Tensor::from_buffer`] for a buffer whose elements lie in `format`'s order (an NHWC
+    /// activation of an inference engine, say: `format` channels-last, `shape` `N, C, H, W`).
+    pub fn from_buffer_with_format(
+        buffer: wgpu::Buffer,
+        shape: &[usize],
+        format: MemoryFormat,
+    ) -> Result<Self> {
+        format.check(shape)?;
         let needed = byte_size::<T>(element_count(shape)?)?;
         if buffer.size() < needed {
             return Err(Error::TensorMismatch(format!(
@@ -110,6 +143,7 @@ impl<T: Element> Tensor<T> {
         Ok(Tensor {
             buffer,
             shape: shape.to_vec(),
+            format,
             element: PhantomData,
         })
     }
@@ -124,6 +158,11 @@ impl<T: Element> Tensor<T> {
         &self.shape
     }
 
+    /// The order of the elements in the buffer.
+    pub fn memory_format(&self) -> MemoryFormat {
+        self.format
+    }
+
     /// Number of elements.
     pub fn len(&self) -> usize {
         self.shape.iter().product()
@@ -134,7 +173,8 @@ impl<T: Element> Tensor<T> {
         self.len() == 0
     }
 
-    /// Copies the tensor back to the host, waiting for all work submitted before.
+    /// Copies the tensor back to the host in its memory order (see
+    /// [`MemoryFormat::to_contiguous`]), waiting for all work submitted before.
     pub fn download(&self, ctx: &Context) -> Result<Vec<T>> {
         pollster::block_on(self.download_async(ctx))
     }

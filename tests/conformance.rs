@@ -6,7 +6,7 @@ mod common;
 
 use common::conformance::{cases, mismatch, Case};
 use wgpool::call::{Call, Device, GpuInputs, Outputs};
-use wgpool::{Array, Context, Error, Result, Tensor};
+use wgpool::{Array, Context, Error, MemoryFormat, Result, Tensor};
 
 fn run_all(device: Device) {
     let cases = cases();
@@ -23,6 +23,36 @@ fn run_all(device: Device) {
         "{} of {} cases failed:\n{}",
         failures.len(),
         cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn gpu_channels_last_matches_pytorch() {
+    // Every case whose tensors can be channels-last (rank 3 or more): max and average pooling
+    // of channels in fours on the vec4 kernels, everything else on contiguous copies.
+    let Some(ctx) = common::gpu() else { return };
+    let cases = cases();
+    let eligible: Vec<&Case> = cases
+        .iter()
+        .filter(|case| case.inputs.input.shape.len() >= 3)
+        .collect();
+    assert!(eligible.len() * 2 > cases.len(), "most cases are batched");
+    let failures: Vec<String> = eligible
+        .iter()
+        .filter_map(|case| {
+            let got = Call::new(&case.op, &case.kwargs).and_then(|call| {
+                call.with_memory_format(MemoryFormat::ChannelsLast)
+                    .run(&case.inputs, Device::Gpu(ctx))
+            });
+            mismatch(case, &got).map(|why| format!("{} {}: {why}", case.name, case.op))
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        eligible.len(),
         failures.join("\n")
     );
 }

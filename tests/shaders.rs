@@ -477,6 +477,8 @@ fn window_params_members() -> Vec<Member> {
     magic!(div_w => "div_w_m", "div_w_l", "div_w_d", "div_w_r");
     magic!(div_h => "div_h_m", "div_h_l", "div_h_d", "div_h_r");
     magic!(div_d => "div_d_m", "div_d_l", "div_d_d", "div_d_r");
+    scalar!(channel_groups: u32 => "channel_groups", Scalar::U32);
+    magic!(div_c => "div_c_m", "div_c_l", "div_c_d", "div_c_r");
     // Every Rust field is listed above: they add up to the struct with no gap.
     assert_eq!(
         members.len() * size_of::<u32>(),
@@ -498,6 +500,8 @@ fn window_params_members() -> Vec<Member> {
         div_w: _,
         div_h: _,
         div_d: _,
+        channel_groups: _,
+        div_c: _,
     } = WindowParams::default();
     members
 }

@@ -9,7 +9,9 @@ use crate::ops::adaptive::{
     check_output, gpu_params, output_size_kwarg, plan, record_passes, refuse_non_adaptive,
     AdaptiveKernel, AdaptivePlan, Family, IntoOutputSize,
 };
+use crate::ops::formats::{call_format, on_contiguous, Operands};
 use crate::ops::max_unpool::UnpoolStatus;
+use crate::ops::output_like;
 use crate::tensor::Tensor;
 
 /// `torch.nn.AdaptiveAvgPoolNd` for `R` spatial dims: use [`AdaptiveAvgPool1d`],
@@ -70,16 +72,26 @@ impl<const R: usize> AdaptiveAvgPool<R> {
     ) -> Result<()> {
         let plan = self.plan(input.shape())?;
         check_output(Self::NAME, &plan, output)?;
+        let output = Operands::new(output, None);
         if plan.output_len() == 0 {
-            return Ok(());
+            return call_format(Self::NAME, Operands::new(input, None), output).map(|_| ());
         }
-        record_passes(
+        on_contiguous(
             ctx,
             encoder,
-            AdaptiveKernel::Avg,
             Self::NAME,
-            &plan,
-            &[input.buffer(), output.buffer()],
+            input,
+            output,
+            |encoder, input, output| {
+                record_passes(
+                    ctx,
+                    encoder,
+                    AdaptiveKernel::Avg,
+                    Self::NAME,
+                    &plan,
+                    &[input.buffer(), output.values.buffer()],
+                )
+            },
         )
     }
 
@@ -95,7 +107,7 @@ impl<const R: usize> AdaptiveAvgPool<R> {
             // Refuse what the shader cannot address before allocating for it.
             gpu_params(Self::NAME, &plan)?;
         }
-        let output = Tensor::empty(ctx, &plan.output_shape)?;
+        let output = output_like(ctx, input, &plan.output_shape)?;
         self.encode_into(ctx, encoder, input, &output)?;
         Ok(output)
     }

@@ -9,7 +9,9 @@ use crate::ops::adaptive::{
     check_output, gpu_params, output_size_kwarg, plan, record_passes, refuse_non_adaptive,
     AdaptiveKernel, AdaptivePlan, Family, IntoOutputSize,
 };
+use crate::ops::formats::{call_format, on_contiguous, Operands};
 use crate::ops::max_unpool::UnpoolStatus;
+use crate::ops::output_like;
 use crate::tensor::Tensor;
 
 /// `torch.nn.AdaptiveMaxPoolNd` for `R` spatial dims: use [`AdaptiveMaxPool1d`],
@@ -74,27 +76,35 @@ impl<const R: usize> AdaptiveMaxPool<R> {
         if let Some(indices) = indices {
             check_output(Self::NAME, &plan, indices)?;
         }
+        let output = Operands::new(output, indices);
         if plan.output_len() == 0 {
-            return Ok(());
+            return call_format(Self::NAME, Operands::new(input, None), output).map(|_| ());
         }
-        match indices {
-            None => record_passes(
-                ctx,
-                encoder,
-                AdaptiveKernel::Max,
-                Self::NAME,
-                &plan,
-                &[input.buffer(), output.buffer()],
-            ),
-            Some(indices) => record_passes(
-                ctx,
-                encoder,
-                AdaptiveKernel::MaxWithIndices,
-                Self::NAME,
-                &plan,
-                &[input.buffer(), output.buffer(), indices.buffer()],
-            ),
-        }
+        on_contiguous(
+            ctx,
+            encoder,
+            Self::NAME,
+            input,
+            output,
+            |encoder, input, output| match output.indices {
+                None => record_passes(
+                    ctx,
+                    encoder,
+                    AdaptiveKernel::Max,
+                    Self::NAME,
+                    &plan,
+                    &[input.buffer(), output.values.buffer()],
+                ),
+                Some(indices) => record_passes(
+                    ctx,
+                    encoder,
+                    AdaptiveKernel::MaxWithIndices,
+                    Self::NAME,
+                    &plan,
+                    &[input.buffer(), output.values.buffer(), indices.buffer()],
+                ),
+            },
+        )
     }
 
     /// The output shape, refusing before any allocation what the shader cannot address.
@@ -113,7 +123,7 @@ impl<const R: usize> AdaptiveMaxPool<R> {
         encoder: &mut wgpu::CommandEncoder,
         input: &Tensor,
     ) -> Result<Tensor> {
-        let output = Tensor::empty(ctx, &self.checked_output_shape(input)?)?;
+        let output = output_like(ctx, input, &self.checked_output_shape(input)?)?;
         self.encode_into(ctx, encoder, input, &output, None)?;
         Ok(output)
     }
@@ -126,8 +136,8 @@ impl<const R: usize> AdaptiveMaxPool<R> {
         input: &Tensor,
     ) -> Result<(Tensor, Tensor<i64>)> {
         let shape = self.checked_output_shape(input)?;
-        let output = Tensor::empty(ctx, &shape)?;
-        let indices = Tensor::empty(ctx, &shape)?;
+        let output = output_like(ctx, input, &shape)?;
+        let indices = output_like(ctx, input, &shape)?;
         self.encode_into(ctx, encoder, input, &output, Some(&indices))?;
         Ok((output, indices))
     }

@@ -4,8 +4,9 @@ use crate::context::Context;
 use crate::dims::IntoDims;
 use crate::error::{Error, Result};
 use crate::geometry::PoolPlan;
-use crate::ops::check_output;
-use crate::ops::sliding::{gpu_params, kernel_constants, SlidingArgs};
+use crate::ops::formats::Operands;
+use crate::ops::sliding::{gpu_params, record_window, SlidingArgs};
+use crate::ops::{check_output, output_like};
 use crate::pipelines::{Kernel, FLAG_COUNT_INCLUDE_PAD, FLAG_DIVISOR_OVERRIDE};
 use crate::tensor::Tensor;
 
@@ -154,13 +155,17 @@ impl<const R: usize> AvgPool<R> {
             }
         }
         let params = gpu_params(ctx, Self::NAME, &plan, flags, divisor)?;
-        ctx.record_specialized(
+        let kernels = [Kernel::AvgPool, Kernel::AvgPoolChannelsLast];
+        let output = Operands::new(output, None);
+        record_window::<R>(
+            ctx,
             encoder,
-            Kernel::AvgPool,
-            &kernel_constants(&plan.window),
-            bytemuck::bytes_of(&params),
-            &[input.buffer(), output.buffer()],
-            params.total,
+            Self::NAME,
+            kernels,
+            &plan,
+            params,
+            input,
+            output,
         )
     }
 
@@ -171,7 +176,7 @@ impl<const R: usize> AvgPool<R> {
         encoder: &mut wgpu::CommandEncoder,
         input: &Tensor,
     ) -> Result<Tensor> {
-        let output = Tensor::empty(ctx, &self.plan(input.shape())?.output_shape)?;
+        let output = output_like(ctx, input, &self.plan(input.shape())?.output_shape)?;
         self.encode_into(ctx, encoder, input, &output)?;
         Ok(output)
     }

@@ -11,8 +11,9 @@ use crate::array::Array;
 use crate::context::Context;
 use crate::dims::IntoDims;
 use crate::error::Result;
-use crate::ops::check_output;
+use crate::ops::formats::{call_format, on_contiguous, Operands};
 use crate::ops::sliding::{gpu_params, kernel_constants};
+use crate::ops::{check_output, output_like};
 use crate::pipelines::Kernel;
 use crate::random::SplitMix64;
 use crate::tensor::Tensor;
@@ -147,30 +148,45 @@ impl<const R: usize> FractionalMaxPool<R> {
         if let Some(indices) = indices {
             check_output(Self::NAME, &plan.pool, indices)?;
         }
+        let output = Operands::new(output, indices);
         if plan.pool.output_len() == 0 {
-            return Ok(());
+            return call_format(Self::NAME, Operands::new(input, None), output).map(|_| ());
         }
         let params = gpu_params(ctx, Self::NAME, &plan.pool, 0, 0.0)?;
-        let starts = upload_starts(ctx, &plan)?;
         let constants = kernel_constants(&plan.pool.window);
-        match indices {
-            None => ctx.record_specialized(
-                encoder,
-                Kernel::FractionalMaxPool,
-                &constants,
-                bytemuck::bytes_of(&params),
-                &[input.buffer(), &starts, output.buffer()],
-                params.total,
-            ),
-            Some(indices) => ctx.record_specialized(
-                encoder,
-                Kernel::FractionalMaxPoolWithIndices,
-                &constants,
-                bytemuck::bytes_of(&params),
-                &[input.buffer(), &starts, output.buffer(), indices.buffer()],
-                params.total,
-            ),
-        }
+        on_contiguous(
+            ctx,
+            encoder,
+            Self::NAME,
+            input,
+            output,
+            |encoder, input, output| {
+                let starts = upload_starts(ctx, &plan)?;
+                match output.indices {
+                    None => ctx.record_specialized(
+                        encoder,
+                        Kernel::FractionalMaxPool,
+                        &constants,
+                        bytemuck::bytes_of(&params),
+                        &[input.buffer(), &starts, output.values.buffer()],
+                        params.total,
+                    ),
+                    Some(indices) => ctx.record_specialized(
+                        encoder,
+                        Kernel::FractionalMaxPoolWithIndices,
+                        &constants,
+                        bytemuck::bytes_of(&params),
+                        &[
+                            input.buffer(),
+                            &starts,
+                            output.values.buffer(),
+                            indices.buffer(),
+                        ],
+                        params.total,
+                    ),
+                }
+            },
+        )
     }
 
     /// Records the pooling into `encoder`, allocating the output.
@@ -180,7 +196,7 @@ impl<const R: usize> FractionalMaxPool<R> {
         encoder: &mut wgpu::CommandEncoder,
         input: &Tensor,
     ) -> Result<Tensor> {
-        let output = Tensor::empty(ctx, &self.plan(input.shape())?.pool.output_shape)?;
+        let output = output_like(ctx, input, &self.plan(input.shape())?.pool.output_shape)?;
         self.encode_into(ctx, encoder, input, &output, None)?;
         Ok(output)
     }
@@ -193,8 +209,8 @@ impl<const R: usize> FractionalMaxPool<R> {
         input: &Tensor,
     ) -> Result<(Tensor, Tensor<i64>)> {
         let shape = self.plan(input.shape())?.pool.output_shape;
-        let output = Tensor::empty(ctx, &shape)?;
-        let indices = Tensor::empty(ctx, &shape)?;
+        let output = output_like(ctx, input, &shape)?;
+        let indices = output_like(ctx, input, &shape)?;
         self.encode_into(ctx, encoder, input, &output, Some(&indices))?;
         Ok((output, indices))
     }

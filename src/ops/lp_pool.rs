@@ -6,10 +6,11 @@ use crate::cpu;
 use crate::dims::IntoDims;
 use crate::error::{Error, Result};
 use crate::geometry::PoolPlan;
-use crate::ops::check_output;
+use crate::ops::formats::{on_contiguous, Operands};
 use crate::ops::max_unpool::UnpoolStatus;
 use crate::ops::power::Power;
 use crate::ops::sliding::{gpu_params, kernel_constants, SlidingArgs};
+use crate::ops::{check_output, output_like};
 use crate::pipelines::{Kernel, WindowParams};
 use crate::tensor::Tensor;
 
@@ -157,13 +158,23 @@ impl<const R: usize> LpPool<R> {
             norm_type: self.norm_type as f32,
             ..gpu_params(ctx, Self::NAME, &plan, flags, 0.0)?
         };
-        ctx.record_specialized(
+        let output = Operands::new(output, None);
+        on_contiguous(
+            ctx,
             encoder,
-            kernel,
-            &constants,
-            bytemuck::bytes_of(&params),
-            &[input.buffer(), output.buffer()],
-            params.total,
+            Self::NAME,
+            input,
+            output,
+            |encoder, input, output| {
+                ctx.record_specialized(
+                    encoder,
+                    kernel,
+                    &constants,
+                    bytemuck::bytes_of(&params),
+                    &[input.buffer(), output.values.buffer()],
+                    params.total,
+                )
+            },
         )
     }
 
@@ -174,7 +185,7 @@ impl<const R: usize> LpPool<R> {
         encoder: &mut wgpu::CommandEncoder,
         input: &Tensor,
     ) -> Result<Tensor> {
-        let output = Tensor::empty(ctx, &self.plan(input.shape())?.output_shape)?;
+        let output = output_like(ctx, input, &self.plan(input.shape())?.output_shape)?;
         self.encode_into(ctx, encoder, input, &output)?;
         Ok(output)
     }

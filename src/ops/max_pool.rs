@@ -4,8 +4,9 @@ use crate::context::Context;
 use crate::dims::IntoDims;
 use crate::error::Result;
 use crate::geometry::PoolPlan;
-use crate::ops::check_output;
-use crate::ops::sliding::{gpu_params, kernel_constants, SlidingArgs};
+use crate::ops::formats::Operands;
+use crate::ops::sliding::{gpu_params, record_window, SlidingArgs};
+use crate::ops::{check_output, output_like};
 use crate::pipelines::Kernel;
 use crate::tensor::Tensor;
 
@@ -103,24 +104,24 @@ impl<const R: usize> MaxPool<R> {
             check_output(Self::NAME, &plan, indices)?;
         }
         let params = gpu_params(ctx, Self::NAME, &plan, 0, 0.0)?;
-        match indices {
-            None => ctx.record_specialized(
-                encoder,
-                Kernel::MaxPool,
-                &kernel_constants(&plan.window),
-                bytemuck::bytes_of(&params),
-                &[input.buffer(), output.buffer()],
-                params.total,
-            ),
-            Some(indices) => ctx.record_specialized(
-                encoder,
+        let kernels = match indices {
+            None => [Kernel::MaxPool, Kernel::MaxPoolChannelsLast],
+            Some(_) => [
                 Kernel::MaxPoolWithIndices,
-                &kernel_constants(&plan.window),
-                bytemuck::bytes_of(&params),
-                &[input.buffer(), output.buffer(), indices.buffer()],
-                params.total,
-            ),
-        }
+                Kernel::MaxPoolChannelsLastWithIndices,
+            ],
+        };
+        let output = Operands::new(output, indices);
+        record_window::<R>(
+            ctx,
+            encoder,
+            Self::NAME,
+            kernels,
+            &plan,
+            params,
+            input,
+            output,
+        )
     }
 
     /// Records the pooling into `encoder`, allocating the output.
@@ -130,7 +131,7 @@ impl<const R: usize> MaxPool<R> {
         encoder: &mut wgpu::CommandEncoder,
         input: &Tensor,
     ) -> Result<Tensor> {
-        let output = Tensor::empty(ctx, &self.plan(input.shape())?.output_shape)?;
+        let output = output_like(ctx, input, &self.plan(input.shape())?.output_shape)?;
         self.encode_into(ctx, encoder, input, &output, None)?;
         Ok(output)
     }
@@ -143,8 +144,8 @@ impl<const R: usize> MaxPool<R> {
         input: &Tensor,
     ) -> Result<(Tensor, Tensor<i64>)> {
         let shape = self.plan(input.shape())?.output_shape;
-        let output = Tensor::empty(ctx, &shape)?;
-        let indices = Tensor::empty(ctx, &shape)?;
+        let output = output_like(ctx, input, &shape)?;
+        let indices = output_like(ctx, input, &shape)?;
         self.encode_into(ctx, encoder, input, &output, Some(&indices))?;
         Ok((output, indices))
     }

@@ -4,7 +4,10 @@
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::geometry::{join_x, lift, pooled_len, require_i32, Planes, PoolPlan, Window3};
-use crate::pipelines::WindowParams;
+use crate::memory_format::MemoryFormat;
+use crate::ops::formats::{call_format, on_contiguous, Operands};
+use crate::pipelines::{Kernel, WindowParams};
+use crate::tensor::Tensor;
 
 /// The window arguments of one sliding-window call, before validation.
 #[derive(Clone, Copy, Debug)]
@@ -195,6 +198,64 @@ pub(crate) fn gpu_params(
         flags,
         divisor,
         ..WindowParams::new(&plan.window, plan.output_len() as u32)
+    })
+}
+
+/// The channel count when the channels-last kernels can pool `input` with `R` spatial dims:
+/// a batched channels-last input whose channels come in groups of four.
+fn vector_channels<const R: usize>(input: &Tensor) -> Option<u32> {
+    let shape = input.shape();
+    (input.memory_format() == MemoryFormat::ChannelsLast
+        && shape.len() == R + 2
+        && shape[1] % 4 == 0)
+        .then(|| shape[1] as u32)
+}
+
+/// The storage buffers of a sliding-window kernel, in binding order.
+fn bindings<'a>(input: &'a Tensor, output: Operands<'a>) -> Vec<&'a wgpu::Buffer> {
+    [input.buffer(), output.values.buffer()]
+        .into_iter()
+        .chain(output.indices.map(Tensor::buffer))
+        .collect()
+}
+
+/// Records a sliding-window pool over `R` spatial dims with `kernels` = [contiguous kernel,
+/// channels-last kernel]: the channels-last one (four channels per invocation) where
+/// [`vector_channels`] allows, otherwise the contiguous one, on contiguous copies of
+/// channels-last tensors.
+#[allow(clippy::too_many_arguments)] // one call's worth of already-validated parts
+pub(crate) fn record_window<const R: usize>(
+    ctx: &Context,
+    encoder: &mut wgpu::CommandEncoder,
+    op: &'static str,
+    kernels: [Kernel; 2],
+    plan: &PoolPlan,
+    params: WindowParams,
+    input: &Tensor,
+    output: Operands,
+) -> Result<()> {
+    let constants = kernel_constants(&plan.window);
+    if let Some(channels) = vector_channels::<R>(input) {
+        call_format(op, Operands::new(input, None), output)?;
+        let params = params.channels_last(channels);
+        return ctx.record_specialized(
+            encoder,
+            kernels[1],
+            &constants,
+            bytemuck::bytes_of(&params),
+            &bindings(input, output),
+            params.total,
+        );
+    }
+    on_contiguous(ctx, encoder, op, input, output, |encoder, input, output| {
+        ctx.record_specialized(
+            encoder,
+            kernels[0],
+            &constants,
+            bytemuck::bytes_of(&params),
+            &bindings(input, output),
+            params.total,
+        )
     })
 }
 

@@ -15,6 +15,9 @@ pub use status::UnpoolStatus;
 use crate::context::Context;
 use crate::dims::IntoDims;
 use crate::error::{Error, Result};
+use crate::memory_format::MemoryFormat;
+use crate::ops::formats::{call_format, on_contiguous, Operands};
+use crate::ops::output_like;
 use crate::pipelines::{DivMagic, Kernel, WindowParams};
 use crate::tensor::Tensor;
 
@@ -111,42 +114,50 @@ impl<const R: usize> MaxUnpool<R> {
         }
 
         let status = Tensor::<i64>::empty(ctx, &[2])?;
-        encoder.clear_buffer(status.buffer(), 0, None);
-        // PyTorch skips the kernel for an empty output, so then no index is checked either.
-        if plan.output_len() > 0 {
-            let winner_bytes = plan.output_len() as u64 * 4;
-            let winner = ctx.scratch(winner_bytes)?;
-            encoder.clear_buffer(&winner, 0, Some(winner_bytes));
-            let params = |total: usize| WindowParams {
-                total: total as u32,
-                input: plan.input.map(|v| v as u32),
-                output: plan.output.map(|v| v as u32),
-                div_w: DivMagic::new(plan.input_plane() as u32),
-                ..Default::default()
-            };
-            let scatter = params(plan.input_len());
-            ctx.record(
-                encoder,
-                Kernel::MaxUnpoolScatter,
-                bytemuck::bytes_of(&scatter),
-                &[indices.buffer(), &winner, status.buffer()],
-                scatter.total,
-            )?;
-            let gather = params(plan.output_len());
-            ctx.record(
-                encoder,
-                Kernel::MaxUnpoolGather,
-                bytemuck::bytes_of(&gather),
-                &[
-                    indices.buffer(),
-                    &winner,
-                    status.buffer(),
-                    input.buffer(),
-                    output.buffer(),
-                ],
-                gather.total,
-            )?;
-        }
+        let output = Operands::new(output, None);
+        call_format(op, Operands::new(input, Some(indices)), output)?;
+        on_contiguous(ctx, encoder, op, input, output, |encoder, input, output| {
+            let indices =
+                indices.encode_to_memory_format(ctx, encoder, MemoryFormat::Contiguous)?;
+            let output = output.values;
+            encoder.clear_buffer(status.buffer(), 0, None);
+            // PyTorch skips the kernel for an empty output, so then no index is checked either.
+            if plan.output_len() > 0 {
+                let winner_bytes = plan.output_len() as u64 * 4;
+                let winner = ctx.scratch(winner_bytes)?;
+                encoder.clear_buffer(&winner, 0, Some(winner_bytes));
+                let params = |total: usize| WindowParams {
+                    total: total as u32,
+                    input: plan.input.map(|v| v as u32),
+                    output: plan.output.map(|v| v as u32),
+                    div_w: DivMagic::new(plan.input_plane() as u32),
+                    ..Default::default()
+                };
+                let scatter = params(plan.input_len());
+                ctx.record(
+                    encoder,
+                    Kernel::MaxUnpoolScatter,
+                    bytemuck::bytes_of(&scatter),
+                    &[indices.buffer(), &winner, status.buffer()],
+                    scatter.total,
+                )?;
+                let gather = params(plan.output_len());
+                ctx.record(
+                    encoder,
+                    Kernel::MaxUnpoolGather,
+                    bytemuck::bytes_of(&gather),
+                    &[
+                        indices.buffer(),
+                        &winner,
+                        status.buffer(),
+                        input.buffer(),
+                        output.buffer(),
+                    ],
+                    gather.total,
+                )?;
+            }
+            Ok(())
+        })?;
         Ok(UnpoolStatus::new(op, plan, status))
     }
 
@@ -163,7 +174,7 @@ impl<const R: usize> MaxUnpool<R> {
         let shape = self
             .plan(input.shape(), indices.shape(), output_size)?
             .output_shape;
-        let output = Tensor::empty(ctx, &shape)?;
+        let output = output_like(ctx, input, &shape)?;
         let status = self.encode_into(ctx, encoder, input, indices, output_size, &output)?;
         Ok((output, status))
     }
