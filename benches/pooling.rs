@@ -27,7 +27,8 @@ fn gpu(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(2));
     for case in suite() {
         let call = Call::new(case.op, &case.kwargs).expect("suite calls are valid");
-        let inputs = GpuInputs::upload(&ctx, &case.inputs().expect("suite inputs")).unwrap();
+        let host = case.inputs().expect("suite inputs");
+        let inputs = GpuInputs::upload_with_format(&ctx, &host, case.memory_format).unwrap();
         group.bench_function(name(&case), |b| {
             b.iter(|| {
                 let mut encoder = ctx.encoder();

@@ -52,6 +52,15 @@ def suite():
         ("lp_pool2d", STEM, "p=2 k2", lambda x: F.lp_pool2d(x, 2.0, 2)),
         ("fractional_max_pool2d", STEM, "k2 out 0.5",
          lambda x: F.fractional_max_pool2d(x, 2, output_ratio=(0.5, 0.5), _random_samples=samples)),
+        ("max_pool2d", STEM, "k3 s2 p1, NHWC", lambda x: F.max_pool2d(x, 3, 2, 1)),
+        ("max_pool2d", STEM, "k3 s2 p1, indices, NHWC",
+         lambda x: F.max_pool2d(x, 3, 2, 1, return_indices=True)),
+        ("max_pool2d", (8, 512, 14, 14), "k2 s2, NHWC", lambda x: F.max_pool2d(x, 2, 2)),
+        ("max_pool2d", STEM, "k2 s2, NHWC", lambda x: F.max_pool2d(x, 2, 2)),
+        ("avg_pool2d", (8, 512, 14, 14), "k2 s2, NHWC", lambda x: F.avg_pool2d(x, 2, 2)),
+        ("avg_pool2d", STEM, "k2 s2, NHWC", lambda x: F.avg_pool2d(x, 2, 2)),
+        ("max_pool3d", (2, 32, 16, 56, 56), "k2, NDHWC", lambda x: F.max_pool3d(x, 2, 2)),
+        ("avg_pool3d", (2, 32, 16, 56, 56), "k2, NDHWC", lambda x: F.avg_pool3d(x, 2, 2)),
     ], stem_indices
 
 
@@ -92,6 +101,9 @@ def main():
     cases, stem_indices = suite()
     for op, shape, op_args, call in cases:
         x = values(shape, 1)
+        if "NHWC" in op_args or "NDHWC" in op_args:
+            layout = torch.channels_last if len(shape) == 4 else torch.channels_last_3d
+            x = x.contiguous(memory_format=layout)
         outputs = call(x)
         outputs = outputs if isinstance(outputs, tuple) else (outputs,)
         # Effective bytes as wgpool counts them: inputs read once, outputs written once.

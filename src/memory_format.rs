@@ -59,6 +59,20 @@ impl MemoryFormat {
     }
 }
 
+impl std::str::FromStr for MemoryFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "contiguous" | "contiguous_format" => Ok(MemoryFormat::Contiguous),
+            "channels_last" | "channels_last_3d" => Ok(MemoryFormat::ChannelsLast),
+            other => Err(format!(
+                "unknown memory format '{other}' (expected contiguous or channels_last)"
+            )),
+        }
+    }
+}
+
 /// `batches` row-major `rows x cols` matrices, each turned into its `cols x rows` transpose:
 /// contiguous to channels-last is rows = C, cols = the spatial size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,6 +5,7 @@ use crate::array::Array;
 use crate::call::{Inputs, Kwargs};
 use crate::cpu;
 use crate::error::Result;
+use crate::memory_format::MemoryFormat;
 use crate::ops::max_pool::MaxPool2d;
 
 /// One row of the suite: an op call on a shape.
@@ -17,6 +18,8 @@ pub struct Case {
     pub args: &'static str,
     /// The arguments, for [`Call`](crate::call::Call).
     pub kwargs: Kwargs,
+    /// The memory format of the GPU tensors.
+    pub memory_format: MemoryFormat,
 }
 
 fn ints(values: &[i64]) -> Option<Vec<i64>> {
@@ -29,12 +32,22 @@ fn case(op: &'static str, shape: &[usize], args: &'static str, kwargs: Kwargs) -
         shape: shape.to_vec(),
         args,
         kwargs,
+        memory_format: MemoryFormat::Contiguous,
+    }
+}
+
+/// [`case`] on channels-last tensors (`args` says so).
+fn channels_last(op: &'static str, shape: &[usize], args: &'static str, kwargs: Kwargs) -> Case {
+    Case {
+        memory_format: MemoryFormat::ChannelsLast,
+        ..case(op, shape, args, kwargs)
     }
 }
 
 const STEM: [usize; 4] = [8, 64, 112, 112];
 
-/// The suite: ResNet-style inference shapes for every op family.
+/// The suite: ResNet-style inference shapes for every op family, then the pools that have
+/// channels-last kernels again on channels-last tensors.
 pub fn suite() -> Vec<Case> {
     let window = |k: i64, s: i64, p: i64| Kwargs {
         kernel_size: ints(&[k]),
@@ -106,6 +119,42 @@ pub fn suite() -> Vec<Case> {
                 output_ratio: Some(vec![0.5, 0.5]),
                 ..Default::default()
             },
+        ),
+        channels_last("max_pool2d", &STEM, "k3 s2 p1, NHWC", window(3, 2, 1)),
+        channels_last(
+            "max_pool2d",
+            &STEM,
+            "k3 s2 p1, indices, NHWC",
+            Kwargs {
+                return_indices: true,
+                ..window(3, 2, 1)
+            },
+        ),
+        channels_last(
+            "max_pool2d",
+            &[8, 512, 14, 14],
+            "k2 s2, NHWC",
+            window(2, 2, 0),
+        ),
+        channels_last("max_pool2d", &STEM, "k2 s2, NHWC", window(2, 2, 0)),
+        channels_last(
+            "avg_pool2d",
+            &[8, 512, 14, 14],
+            "k2 s2, NHWC",
+            window(2, 2, 0),
+        ),
+        channels_last("avg_pool2d", &STEM, "k2 s2, NHWC", window(2, 2, 0)),
+        channels_last(
+            "max_pool3d",
+            &[2, 32, 16, 56, 56],
+            "k2, NDHWC",
+            window(2, 2, 0),
+        ),
+        channels_last(
+            "avg_pool3d",
+            &[2, 32, 16, 56, 56],
+            "k2, NDHWC",
+            window(2, 2, 0),
         ),
     ]
 }

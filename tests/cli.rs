@@ -30,7 +30,7 @@ fn flag_value(value: &Value) -> String {
     }
 }
 
-fn run_case(case: &Case, backend: &str, out_dir: &Path) -> Result<Outputs, String> {
+fn run_case(case: &Case, backend: &str, extra: &[&str], out_dir: &Path) -> Result<Outputs, String> {
     let output = out_dir.join(format!("{}.npy", case.name));
     let indices = out_dir.join(format!("{}.idx.npy", case.name));
     let mut command = Command::new(env!("CARGO_BIN_EXE_wgpool"));
@@ -42,7 +42,8 @@ fn run_case(case: &Case, backend: &str, out_dir: &Path) -> Result<Outputs, Strin
         )
         .arg("--output")
         .arg(&output)
-        .args(["--backend", backend]);
+        .args(["--backend", backend])
+        .args(extra);
     for (role, flag) in [
         ("indices", "--indices"),
         ("random_samples", "--random-samples"),
@@ -94,13 +95,20 @@ fn run_case(case: &Case, backend: &str, out_dir: &Path) -> Result<Outputs, Strin
 }
 
 fn run_all(backend: &str) {
-    let out_dir = std::env::temp_dir().join(format!("wgpool-cli-{backend}-{}", std::process::id()));
+    run_cases(backend, &[], cases());
+}
+
+fn run_cases(backend: &str, extra: &[&str], cases: Vec<Case>) {
+    let out_dir = std::env::temp_dir().join(format!(
+        "wgpool-cli-{backend}-{}-{}",
+        extra.join(""),
+        std::process::id()
+    ));
     std::fs::create_dir_all(&out_dir).unwrap();
-    let cases = cases();
     let failures: Vec<String> = cases
         .iter()
         .filter_map(|case| {
-            let got = run_case(case, backend, &out_dir).map_err(Error::UnknownOp);
+            let got = run_case(case, backend, extra, &out_dir).map_err(Error::UnknownOp);
             mismatch(case, &got).map(|why| format!("{} {}: {why}", case.name, case.op))
         })
         .collect();
@@ -127,13 +135,26 @@ fn cli_gpu_backend_matches_pytorch() {
 }
 
 #[test]
+fn cli_gpu_channels_last_matches_pytorch() {
+    // The batched 2-d and 3-d pools: channels-last kernels or contiguous copies, same files.
+    if common::gpu().is_some() {
+        let backend = std::env::var("WGPOOL_TEST_BACKEND").unwrap_or_else(|_| "any".into());
+        let batched = cases()
+            .into_iter()
+            .filter(|case| case.inputs.input.shape.len() >= 4)
+            .collect();
+        run_cases(&backend, &["--memory-format", "channels_last"], batched);
+    }
+}
+
+#[test]
 fn cli_refuses_bad_invocations_with_one_line_and_no_output() {
     let dir = std::env::temp_dir().join(format!("wgpool-cli-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let input = dir.join("in.npy");
     std::fs::write(&input, b"\x93NUMPY garbage").unwrap();
     let output = dir.join("out.npy");
-    let attempts: [&[&str]; 5] = [
+    let attempts: [&[&str]; 6] = [
         &["run", "max_pool2d", "--kernel-size", "2"], // unreadable input
         &["run", "no_such_pool", "--kernel-size", "2"], // unknown op
         &["run", "avg_pool2d", "--kernel-size", "2", "--dilation", "2"], // flag the op lacks
@@ -146,6 +167,7 @@ fn cli_refuses_bad_invocations_with_one_line_and_no_output() {
             "--backend",
             "nope",
         ],
+        &["run", "max_pool2d", "--memory-format", "nhwc"], // unknown format
     ];
     for args in attempts {
         let result = Command::new(env!("CARGO_BIN_EXE_wgpool"))
@@ -206,7 +228,12 @@ fn cli_bench_writes_json_and_plots() {
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert!(["timestamp", "wall"].contains(&report["timing"].as_str().unwrap()));
     let rows = report["results"].as_array().unwrap();
-    assert_eq!(rows.len(), 4, "the four max_pool2d rows of the suite");
+    assert_eq!(rows.len(), 8, "the eight max_pool2d rows of the suite");
+    let channels_last = rows
+        .iter()
+        .filter(|row| row["memory_format"] == "channels_last")
+        .count();
+    assert_eq!(channels_last, 4, "four of them on channels-last tensors");
     for row in rows {
         for key in ["ms", "gbps", "copy_gbps", "ratio_to_copy", "cpu_ms"] {
             let value = row[key].as_f64().unwrap();
@@ -222,11 +249,16 @@ fn cli_selftest_passes_for_every_op_family() {
         return;
     }
     let backend = std::env::var("WGPOOL_TEST_BACKEND").unwrap_or_else(|_| "any".into());
-    // Both ways of visiting large adaptive windows, whatever this adapter picks by itself.
-    for reduction in ["parallel", "per-output"] {
+    // Both ways of visiting large adaptive windows, whatever this adapter picks by itself, and
+    // both memory formats.
+    for (reduction, format) in [
+        ("parallel", "contiguous"),
+        ("per-output", "contiguous"),
+        ("parallel", "channels_last"),
+    ] {
         let result = Command::new(env!("CARGO_BIN_EXE_wgpool"))
             .args(["selftest", "--quick", "--backend", &backend])
-            .args(["--reduction", reduction])
+            .args(["--reduction", reduction, "--memory-format", format])
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&result.stdout);

@@ -9,7 +9,7 @@ use wgpool::call::{Call, Device, GpuInputs};
 use wgpool::ops::copy::encode_copy;
 use wgpool::suite::{suite, values, Case};
 use wgpool::timing::Stopwatch;
-use wgpool::{Backend, Context, Tensor};
+use wgpool::{Backend, Context, MemoryFormat, Tensor};
 
 use crate::plot;
 
@@ -41,6 +41,7 @@ struct Row {
     op: &'static str,
     shape: Vec<usize>,
     args: &'static str,
+    memory_format: MemoryFormat,
     ms: f64,
     gbps: f64,
     copy_gbps: f64,
@@ -55,14 +56,15 @@ fn measure(ctx: &Context, stopwatch: &Stopwatch, case: &Case, runs: usize) -> Re
     let call = Call::new(case.op, &case.kwargs).map_err(|e| e.to_string())?;
     let host = case.inputs().map_err(|e| e.to_string())?;
     let fail = |e: wgpool::Error| format!("{} {}: {e}", case.op, case.args);
-    let gpu = GpuInputs::upload(ctx, &host).map_err(fail)?;
+    let gpu = GpuInputs::upload_with_format(ctx, &host, case.memory_format).map_err(fail)?;
     // Outputs allocated once, as a caller that runs the op often would: wgpu zero-fills a new
     // buffer before its first use, which is not the op's work.
     let out_shape = call.output_shape(&host).map_err(fail)?;
-    let out_values: Tensor = Tensor::empty(ctx, &out_shape).map_err(fail)?;
+    let format = case.memory_format;
+    let out_values: Tensor = Tensor::empty_with_format(ctx, &out_shape, format).map_err(fail)?;
     let indices = call
         .return_indices
-        .then(|| Tensor::<i64>::empty(ctx, &out_shape))
+        .then(|| Tensor::<i64>::empty_with_format(ctx, &out_shape, format))
         .transpose()
         .map_err(fail)?;
 
@@ -101,6 +103,7 @@ fn measure(ctx: &Context, stopwatch: &Stopwatch, case: &Case, runs: usize) -> Re
         op: case.op,
         shape: case.shape.clone(),
         args: case.args,
+        memory_format: case.memory_format,
         ms,
         gbps: bytes as f64 / ms / 1e6,
         copy_gbps: (2 * bytes_of::<f32>(copy_len)) as f64 / copy_ms / 1e6,
@@ -204,6 +207,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), String> {
                 "op": row.op,
                 "shape": row.shape,
                 "args": row.args,
+                "memory_format": row.memory_format.name(),
                 "ms": row.ms,
                 "gbps": row.gbps,
                 "copy_gbps": row.copy_gbps,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use wgpool::call::{Call, Device, Inputs, Kwargs, Outputs};
 use wgpool::npy::{self, NpyData};
-use wgpool::{Array, Backend, Context};
+use wgpool::{Array, Backend, Context, MemoryFormat};
 
 use crate::flags::{
     parse_float_list, parse_int_list, parse_size_list, FloatList, IntList, SizeList,
@@ -64,6 +64,10 @@ pub struct RunArgs {
     /// vulkan | gl | metal | dx12 | any (a GPU), or cpu (the CPU reference).
     #[arg(long, default_value = "any")]
     backend: String,
+    /// The memory format of the GPU tensors: contiguous | channels_last (channels stored
+    /// innermost; rank 3 or more). The .npy files stay in PyTorch's (N, C, *spatial) order.
+    #[arg(long, default_value = "contiguous")]
+    memory_format: MemoryFormat,
 }
 
 impl RunArgs {
@@ -90,7 +94,9 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
         "cpu" => None,
         other => Some(other.parse::<Backend>()?),
     };
-    let call = Call::new(&args.op, &args.kwargs()).map_err(|e| e.to_string())?;
+    let call = Call::new(&args.op, &args.kwargs())
+        .map_err(|e| e.to_string())?
+        .with_memory_format(args.memory_format);
     let inputs = Inputs {
         input: read_f32(&args.input)?,
         indices: args.indices.as_deref().map(read_i64).transpose()?,
@@ -98,6 +104,9 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
     };
     // Validate before a device is even opened: a refused call never reaches the GPU.
     call.output_shape(&inputs).map_err(|e| e.to_string())?;
+    args.memory_format
+        .check(&inputs.input.shape)
+        .map_err(|e| e.to_string())?;
     let outputs = match gpu {
         None => call.run(&inputs, Device::Cpu),
         Some(backend) => {

@@ -4,7 +4,7 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use wgpool::call::{Call, Device, Inputs, Kwargs, Outputs};
 use wgpool::suite::values;
-use wgpool::{cpu, Array, Backend, Context, MaxPool};
+use wgpool::{cpu, Array, Backend, Context, MaxPool, MemoryFormat};
 
 #[derive(clap::Args)]
 pub struct SelftestArgs {
@@ -18,6 +18,10 @@ pub struct SelftestArgs {
     /// A smaller grid.
     #[arg(long)]
     quick: bool,
+    /// The memory format of the GPU tensors: contiguous | channels_last (inputs of rank 2,
+    /// which cannot be channels-last, stay contiguous).
+    #[arg(long, default_value = "contiguous")]
+    memory_format: MemoryFormat,
 }
 
 /// One grid point.
@@ -299,7 +303,12 @@ pub fn selftest(args: &SelftestArgs) -> Result<(), String> {
         };
         let tally = &mut tallies[index].1;
         tally.cases += 1;
+        let format = match args.memory_format.check(&probe.inputs.input.shape) {
+            Ok(()) => args.memory_format,
+            Err(_) => MemoryFormat::Contiguous,
+        };
         let outcome = Call::new(probe.op, &probe.kwargs).map(|call| {
+            let call = call.with_memory_format(format);
             (
                 call.run(&probe.inputs, Device::Cpu),
                 call.run(&probe.inputs, Device::Gpu(&ctx)),
