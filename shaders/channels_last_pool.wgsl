@@ -31,15 +31,6 @@ fn input_lanes(n: u32, at: i32, group: u32) -> vec4<f32> {
     return input[cell * params.channel_groups + group];
 }
 
-fn lanes_nan(x: vec4<f32>) -> vec4<bool> {
-    return (bitcast<vec4<u32>>(x) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
-}
-
-struct MaxLanes {
-    value: vec4<f32>,
-    index: vec4<i32>,
-}
-
 fn window_max_lanes(j: u32) -> MaxLanes {
     let lanes = lanes_of(j);
     let c = lanes.position;
@@ -102,10 +93,9 @@ fn max_pool_channels_last_with_indices(@builtin(global_invocation_id) gid: vec3<
     }
     let best = window_max_lanes(j);
     output[j] = best.value;
-    let low = bitcast<vec4<u32>>(best.index);
-    let high = select(vec4<u32>(0u), vec4<u32>(0xffffffffu), best.index < vec4<i32>(0));
-    indices[2u * j] = vec4<u32>(low.x, high.x, low.y, high.y);
-    indices[2u * j + 1u] = vec4<u32>(low.z, high.z, low.w, high.w);
+    let words = int64_lanes(best.index);
+    indices[2u * j] = words[0];
+    indices[2u * j + 1u] = words[1];
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)

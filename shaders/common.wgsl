@@ -183,3 +183,24 @@ fn avg_divisor(sd: WindowSpan, sh: WindowSpan, sw: WindowSpan) -> f32 {
     }
     return f32(sd.cells * sh.cells * sw.cells);
 }
+
+// Four outputs per invocation (channels-last and row kernels): `is_nan` per lane.
+fn lanes_nan(x: vec4<f32>) -> vec4<bool> {
+    return (bitcast<vec4<u32>>(x) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
+}
+
+// The maxima of four windows and their plane-flat indices.
+struct MaxLanes {
+    value: vec4<f32>,
+    index: vec4<i32>,
+}
+
+// Four indices as int64 (low, high) word pairs, two per vec4<u32>.
+fn int64_lanes(index: vec4<i32>) -> array<vec4<u32>, 2> {
+    let low = bitcast<vec4<u32>>(index);
+    let high = select(vec4<u32>(0u), vec4<u32>(0xffffffffu), index < vec4<i32>(0));
+    return array<vec4<u32>, 2>(
+        vec4<u32>(low.x, high.x, low.y, high.y),
+        vec4<u32>(low.z, high.z, low.w, high.w),
+    );
+}

@@ -51,11 +51,17 @@ pub enum Kernel {
     AvgPoolChannelsLast,
     /// Batched transposes between memory formats.
     Transpose,
+    /// Max pooling, four neighbouring outputs of a row per invocation, values only.
+    MaxPoolRows,
+    /// Max pooling, four outputs of a row per invocation, with plane-flat int64 indices.
+    MaxPoolRowsWithIndices,
+    /// Average pooling, four neighbouring outputs of a row per invocation.
+    AvgPoolRows,
 }
 
 impl Kernel {
     /// Every kernel, for tests that compile them all.
-    pub const ALL: [Kernel; 20] = [
+    pub const ALL: [Kernel; 23] = [
         Kernel::MaxPool,
         Kernel::MaxPoolWithIndices,
         Kernel::AvgPool,
@@ -76,6 +82,9 @@ impl Kernel {
         Kernel::MaxPoolChannelsLastWithIndices,
         Kernel::AvgPoolChannelsLast,
         Kernel::Transpose,
+        Kernel::MaxPoolRows,
+        Kernel::MaxPoolRowsWithIndices,
+        Kernel::AvgPoolRows,
     ];
 
     /// The op's own shader file (without `common.wgsl`).
@@ -105,6 +114,9 @@ impl Kernel {
             | Kernel::MaxPoolChannelsLastWithIndices
             | Kernel::AvgPoolChannelsLast => include_str!("../shaders/channels_last_pool.wgsl"),
             Kernel::Transpose => include_str!("../shaders/transpose.wgsl"),
+            Kernel::MaxPoolRows | Kernel::MaxPoolRowsWithIndices | Kernel::AvgPoolRows => {
+                include_str!("../shaders/row_pool.wgsl")
+            }
         }
     }
 
@@ -136,6 +148,9 @@ impl Kernel {
             Kernel::MaxPoolChannelsLastWithIndices => "max_pool_channels_last_with_indices",
             Kernel::AvgPoolChannelsLast => "avg_pool_channels_last",
             Kernel::Transpose => "convert_memory_format",
+            Kernel::MaxPoolRows => "max_pool_rows",
+            Kernel::MaxPoolRowsWithIndices => "max_pool_rows_with_indices",
+            Kernel::AvgPoolRows => "avg_pool_rows",
         }
     }
 
@@ -145,6 +160,8 @@ impl Kernel {
             Kernel::MaxPool | Kernel::AvgPool | Kernel::Copy | Kernel::Transpose => &[true, false],
             Kernel::MaxPoolChannelsLast | Kernel::AvgPoolChannelsLast => &[true, false],
             Kernel::MaxPoolChannelsLastWithIndices => &[true, false, false],
+            Kernel::MaxPoolRows | Kernel::AvgPoolRows => &[true, false],
+            Kernel::MaxPoolRowsWithIndices => &[true, false, false],
             Kernel::LpPool | Kernel::LpPoolInfNorm => &[true, false],
             Kernel::MaxPoolWithIndices => &[true, false, false],
             // indices, winner, status (+ input, output): the scatter's are a prefix.
@@ -188,6 +205,9 @@ impl Kernel {
             Kernel::MaxPoolChannelsLastWithIndices => "wgpool.max_pool_channels_last_with_indices",
             Kernel::AvgPoolChannelsLast => "wgpool.avg_pool_channels_last",
             Kernel::Transpose => "wgpool.convert_memory_format",
+            Kernel::MaxPoolRows => "wgpool.max_pool_rows",
+            Kernel::MaxPoolRowsWithIndices => "wgpool.max_pool_rows_with_indices",
+            Kernel::AvgPoolRows => "wgpool.avg_pool_rows",
         }
     }
 }
@@ -302,6 +322,18 @@ impl WindowParams {
             div_h: DivMagic::new(window.output[1] as u32),
             div_d: DivMagic::new(window.output[0] as u32),
             ..Default::default()
+        }
+    }
+
+    /// These parameters for the row kernels (an output width that is a multiple of 4): one
+    /// invocation per four neighbouring outputs of a row, so the width is counted in fours.
+    pub fn rows(self) -> Self {
+        let groups = self.output[2] / 4;
+        WindowParams {
+            total: self.total / 4,
+            output: [self.output[0], self.output[1], groups],
+            div_w: DivMagic::new(groups),
+            ..self
         }
     }
 

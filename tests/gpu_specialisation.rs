@@ -1,6 +1,7 @@
 //! Pipelines specialised for the kernel size (unrolled loops, kernels up to 8 per dim) and the
 //! generic ones (larger kernels) must agree with the CPU reference alike: kernels on both sides
-//! of the threshold, mixed per dim, with padding, dilation and ceil mode.
+//! of the threshold, mixed per dim, with padding, dilation and ceil mode. Plus the row kernels
+//! (four outputs of a row per invocation), taken when output rows come in fours.
 
 mod common;
 #[path = "common/random.rs"]
@@ -120,4 +121,83 @@ fn avg_pool_3d_generic_kernel() {
     let want = cpu::avg_pool(&options, &data, &shape).unwrap();
     let got = options.forward(ctx, &x).unwrap().download(ctx).unwrap();
     assert_avg_close(&got, &want.data, &"avg_pool3d k(2,9,12)");
+}
+
+/// Random max and avg pools with `R` spatial dims whose output rows hold a multiple of four
+/// elements and whose kernel width is at most 8: the row kernels (four outputs of a row per
+/// invocation). Returns how many cases were valid.
+fn row_kernel_cases<const R: usize>(ctx: &wgpool::Context, rng: &mut Rng, cases: usize) -> usize {
+    let mut checked = 0;
+    for case in 0..cases {
+        let kernel: [i64; R] = std::array::from_fn(|_| rng.range(1, 8));
+        let stride: [i64; R] = std::array::from_fn(|_| rng.range(1, 3));
+        let padding: [i64; R] = std::array::from_fn(|a| rng.range(0, kernel[a] / 2));
+        let dilation: [i64; R] = std::array::from_fn(|_| rng.range(1, 2));
+        let ceil_mode = rng.coin();
+        let last = R - 1;
+        // A width whose output row is a positive multiple of four.
+        let widths: Vec<usize> = (1..=48)
+            .filter(|&w| {
+                let out = wgpool::geometry::pooled_len(
+                    w as u64,
+                    kernel[last],
+                    stride[last],
+                    padding[last],
+                    dilation[last],
+                    ceil_mode,
+                );
+                out > 0 && out % 4 == 0
+            })
+            .collect();
+        if widths.is_empty() {
+            continue;
+        }
+        let mut shape = vec![rng.range(1, 2) as usize, rng.range(1, 3) as usize];
+        shape.extend((0..last).map(|_| rng.range(1, 9) as usize));
+        shape.push(rng.pick(&widths));
+        let kind = rng.pick(&FILLS);
+        let data = fill(rng, kind, shape.iter().product());
+        let x = Tensor::upload(ctx, &data, &shape).unwrap();
+
+        let max = wgpool::MaxPool {
+            kernel_size: kernel,
+            stride: Some(stride),
+            padding,
+            dilation,
+            ceil_mode,
+        };
+        let what = format!("case {case}: {max:?} on {shape:?} ({kind:?})");
+        if let Ok((want, want_indices)) = cpu::max_pool(&max, &data, &shape) {
+            let (values, indices) = max.forward_with_indices(ctx, &x).unwrap();
+            assert_bits_eq(&values.download(ctx).unwrap(), &want.data, &what);
+            assert_eq!(indices.download(ctx).unwrap(), want_indices.data, "{what}");
+            let plain = max.forward(ctx, &x).unwrap().download(ctx).unwrap();
+            assert_bits_eq(&plain, &want.data, &what);
+            checked += 1;
+        }
+        let avg = wgpool::AvgPool {
+            kernel_size: kernel,
+            stride: Some(stride),
+            padding,
+            ceil_mode,
+            count_include_pad: rng.coin(),
+            divisor_override: (R > 1 && rng.percent(20)).then(|| rng.range(-3, 7)),
+        };
+        let what = format!("case {case}: {avg:?} on {shape:?} ({kind:?})");
+        if let Ok(want) = cpu::avg_pool(&avg, &data, &shape) {
+            let got = avg.forward(ctx, &x).unwrap().download(ctx).unwrap();
+            assert_avg_close(&got, &want.data, &what);
+            checked += 1;
+        }
+    }
+    checked
+}
+
+#[test]
+fn row_kernels_agree_with_the_cpu_reference() {
+    let Some(ctx) = common::gpu() else { return };
+    let mut rng = Rng::new(random::seed(), 73);
+    assert!(row_kernel_cases::<1>(ctx, &mut rng, 60) > 40);
+    assert!(row_kernel_cases::<2>(ctx, &mut rng, 120) > 80);
+    assert!(row_kernel_cases::<3>(ctx, &mut rng, 60) > 40);
 }

@@ -5,7 +5,7 @@ use crate::dims::IntoDims;
 use crate::error::{Error, Result};
 use crate::geometry::PoolPlan;
 use crate::ops::formats::Operands;
-use crate::ops::sliding::{gpu_params, record_window, SlidingArgs};
+use crate::ops::sliding::{gpu_params, record_window, SlidingArgs, WindowKernels};
 use crate::ops::{check_output, output_like};
 use crate::pipelines::{Kernel, FLAG_COUNT_INCLUDE_PAD, FLAG_DIVISOR_OVERRIDE};
 use crate::tensor::Tensor;
@@ -155,7 +155,11 @@ impl<const R: usize> AvgPool<R> {
             }
         }
         let params = gpu_params(ctx, Self::NAME, &plan, flags, divisor)?;
-        let kernels = [Kernel::AvgPool, Kernel::AvgPoolChannelsLast];
+        let kernels = WindowKernels {
+            scalar: Kernel::AvgPool,
+            rows: Kernel::AvgPoolRows,
+            channels_last: Kernel::AvgPoolChannelsLast,
+        };
         let output = Operands::new(output, None);
         record_window::<R>(
             ctx,

@@ -5,7 +5,7 @@ use crate::dims::IntoDims;
 use crate::error::Result;
 use crate::geometry::PoolPlan;
 use crate::ops::formats::Operands;
-use crate::ops::sliding::{gpu_params, record_window, SlidingArgs};
+use crate::ops::sliding::{gpu_params, record_window, SlidingArgs, WindowKernels};
 use crate::ops::{check_output, output_like};
 use crate::pipelines::Kernel;
 use crate::tensor::Tensor;
@@ -105,11 +105,16 @@ impl<const R: usize> MaxPool<R> {
         }
         let params = gpu_params(ctx, Self::NAME, &plan, 0, 0.0)?;
         let kernels = match indices {
-            None => [Kernel::MaxPool, Kernel::MaxPoolChannelsLast],
-            Some(_) => [
-                Kernel::MaxPoolWithIndices,
-                Kernel::MaxPoolChannelsLastWithIndices,
-            ],
+            None => WindowKernels {
+                scalar: Kernel::MaxPool,
+                rows: Kernel::MaxPoolRows,
+                channels_last: Kernel::MaxPoolChannelsLast,
+            },
+            Some(_) => WindowKernels {
+                scalar: Kernel::MaxPoolWithIndices,
+                rows: Kernel::MaxPoolRowsWithIndices,
+                channels_last: Kernel::MaxPoolChannelsLastWithIndices,
+            },
         };
         let output = Operands::new(output, indices);
         record_window::<R>(

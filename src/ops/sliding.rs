@@ -219,16 +219,31 @@ fn bindings<'a>(input: &'a Tensor, output: Operands<'a>) -> Vec<&'a wgpu::Buffer
         .collect()
 }
 
-/// Records a sliding-window pool over `R` spatial dims with `kernels` = [contiguous kernel,
-/// channels-last kernel]: the channels-last one (four channels per invocation) where
-/// [`vector_channels`] allows, otherwise the contiguous one, on contiguous copies of
-/// channels-last tensors.
+/// True when the row kernels can pool `window` (on contiguous tensors): output rows in fours,
+/// and a kernel width compiled into the pipeline.
+fn rows_in_fours(window: &Window3) -> bool {
+    window.output[2] % 4 == 0 && window.kernel[2] <= MAX_SPECIALISED_KERNEL
+}
+
+/// The kernels of one sliding-window op, by what they take.
+pub(crate) struct WindowKernels {
+    /// One output per invocation.
+    pub scalar: Kernel,
+    /// Four neighbouring outputs of a row per invocation (see [`rows_in_fours`]).
+    pub rows: Kernel,
+    /// Four channels of a channels-last tensor per invocation (see [`vector_channels`]).
+    pub channels_last: Kernel,
+}
+
+/// Records a sliding-window pool over `R` spatial dims: four channels per invocation on
+/// channels-last tensors where [`vector_channels`] allows, otherwise on contiguous tensors
+/// (copies of channels-last ones) four outputs of a row or one output per invocation.
 #[allow(clippy::too_many_arguments)] // one call's worth of already-validated parts
 pub(crate) fn record_window<const R: usize>(
     ctx: &Context,
     encoder: &mut wgpu::CommandEncoder,
     op: &'static str,
-    kernels: [Kernel; 2],
+    kernels: WindowKernels,
     plan: &PoolPlan,
     params: WindowParams,
     input: &Tensor,
@@ -240,17 +255,21 @@ pub(crate) fn record_window<const R: usize>(
         let params = params.channels_last(channels);
         return ctx.record_specialized(
             encoder,
-            kernels[1],
+            kernels.channels_last,
             &constants,
             bytemuck::bytes_of(&params),
             &bindings(input, output),
             params.total,
         );
     }
+    let (kernel, params) = match rows_in_fours(&plan.window) {
+        true => (kernels.rows, params.rows()),
+        false => (kernels.scalar, params),
+    };
     on_contiguous(ctx, encoder, op, input, output, |encoder, input, output| {
         ctx.record_specialized(
             encoder,
-            kernels[0],
+            kernel,
             &constants,
             bytemuck::bytes_of(&params),
             &bindings(input, output),
