@@ -23,6 +23,8 @@ struct Params {
     // Channels-last kernels: groups of four channels per position, and dividing by them.
     channel_groups: u32,
     div_c_m: u32, div_c_l: u32, div_c_d: u32, div_c_r: f32,
+    // Row kernels: the output row's length (out_w then counts groups of four).
+    row_width: u32,
 }
 
 const FLAG_COUNT_INCLUDE_PAD: u32 = 1u;

@@ -1,15 +1,13 @@
-// max_pool and avg_pool on contiguous tensors whose output rows hold a multiple of four
-// elements and whose kernel width is compiled in (KERNEL_W): one invocation per four
-// neighbouring outputs of a row. They share the output coordinates, the window's rows and
-// their bounds checks, and store one vec4. The host divides out_w by 4 in the parameters, so
-// output_coord gives the group of four (its first output's w is 4 * c.w). CPU twins:
-// src/cpu/max_pool.rs and src/cpu/avg_pool.rs.
+// max_pool and avg_pool on contiguous tensors whose kernel width is compiled in (KERNEL_W): one
+// invocation per four neighbouring outputs of a row. They share the output coordinates, the
+// window's rows and their bounds checks. The host counts out_w in groups of four (the last group
+// of a row may hold fewer), so output_coord gives the group (its first output's w is 4 * c.w).
+// This file holds the window walks; the entry points and output bindings are in
+// rows_whole.wgsl (rows in fours: vec4 stores) and rows_tail.wgsl (lane-by-lane stores), one of
+// which follows it. CPU twins: src/cpu/max_pool.rs and src/cpu/avg_pool.rs.
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> input: array<f32>;
-@group(0) @binding(2) var<storage, read_write> output: array<vec4<f32>>;
-// Four int64 indices per output vec4, as (low, high) word pairs, two per vec4<u32>.
-@group(0) @binding(3) var<storage, read_write> indices: array<vec4<u32>>;
 
 // The window starts along W of the four outputs of group `c.w`.
 fn lane_starts(c: vec4<u32>) -> vec4<i32> {
@@ -33,8 +31,7 @@ fn first_tap_lanes(start: vec4<i32>, dil: u32) -> vec4<i32> {
     return select(start, start + vec4<i32>(skip * dil), start < vec4<i32>(0));
 }
 
-fn window_max_row(j: u32) -> MaxLanes {
-    let c = output_coord(j);
+fn window_max_row(c: vec4<u32>) -> MaxLanes {
     let d0 = i32(c.y * params.s_d) - i32(params.p_d);
     let h0 = i32(c.z * params.s_h) - i32(params.p_h);
     let w0 = lane_starts(c);
@@ -73,38 +70,7 @@ fn window_max_row(j: u32) -> MaxLanes {
     return MaxLanes(best, best_index);
 }
 
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn max_pool_rows(@builtin(global_invocation_id) gid: vec3<u32>,
-                 @builtin(num_workgroups) workgroups: vec3<u32>) {
-    let j = invocation_index(gid, workgroups);
-    if (j >= params.total) {
-        return;
-    }
-    output[j] = window_max_row(j).value;
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn max_pool_rows_with_indices(@builtin(global_invocation_id) gid: vec3<u32>,
-                              @builtin(num_workgroups) workgroups: vec3<u32>) {
-    let j = invocation_index(gid, workgroups);
-    if (j >= params.total) {
-        return;
-    }
-    let best = window_max_row(j);
-    output[j] = best.value;
-    let words = int64_lanes(best.index);
-    indices[2u * j] = words[0];
-    indices[2u * j + 1u] = words[1];
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn avg_pool_rows(@builtin(global_invocation_id) gid: vec3<u32>,
-                 @builtin(num_workgroups) workgroups: vec3<u32>) {
-    let j = invocation_index(gid, workgroups);
-    if (j >= params.total) {
-        return;
-    }
-    let c = output_coord(j);
+fn window_avg_row(c: vec4<u32>) -> vec4<f32> {
     let sd = window_span(c.y, params.k_d, params.s_d, params.p_d, params.in_d);
     let sh = window_span(c.z, params.k_h, params.s_h, params.p_h, params.in_h);
     // window_span along W, per lane.
@@ -145,5 +111,5 @@ fn avg_pool_rows(@builtin(global_invocation_id) gid: vec3<u32>,
     } else {
         divisor = vec4<f32>(vec4<i32>(sd.cells * sh.cells) * cells_w);
     }
-    output[j] = sum / divisor;
+    return sum / divisor;
 }

@@ -57,11 +57,17 @@ pub enum Kernel {
     MaxPoolRowsWithIndices,
     /// Average pooling, four neighbouring outputs of a row per invocation.
     AvgPoolRows,
+    /// [`Kernel::MaxPoolRows`] for rows whose length is not a multiple of four.
+    MaxPoolRowsTail,
+    /// [`Kernel::MaxPoolRowsWithIndices`] for rows whose length is not a multiple of four.
+    MaxPoolRowsTailWithIndices,
+    /// [`Kernel::AvgPoolRows`] for rows whose length is not a multiple of four.
+    AvgPoolRowsTail,
 }
 
 impl Kernel {
     /// Every kernel, for tests that compile them all.
-    pub const ALL: [Kernel; 23] = [
+    pub const ALL: [Kernel; 26] = [
         Kernel::MaxPool,
         Kernel::MaxPoolWithIndices,
         Kernel::AvgPool,
@@ -85,9 +91,13 @@ impl Kernel {
         Kernel::MaxPoolRows,
         Kernel::MaxPoolRowsWithIndices,
         Kernel::AvgPoolRows,
+        Kernel::MaxPoolRowsTail,
+        Kernel::MaxPoolRowsTailWithIndices,
+        Kernel::AvgPoolRowsTail,
     ];
 
-    /// The op's own shader file (without `common.wgsl`).
+    /// The op's own shader file, with its entry points (without `common.wgsl` and
+    /// [`Kernel::shared_file`]).
     pub fn shader_file(self) -> &'static str {
         match self {
             Kernel::MaxPool | Kernel::MaxPoolWithIndices => {
@@ -115,14 +125,34 @@ impl Kernel {
             | Kernel::AvgPoolChannelsLast => include_str!("../shaders/channels_last_pool.wgsl"),
             Kernel::Transpose => include_str!("../shaders/transpose.wgsl"),
             Kernel::MaxPoolRows | Kernel::MaxPoolRowsWithIndices | Kernel::AvgPoolRows => {
-                include_str!("../shaders/row_pool.wgsl")
+                include_str!("../shaders/rows_whole.wgsl")
             }
+            Kernel::MaxPoolRowsTail
+            | Kernel::MaxPoolRowsTailWithIndices
+            | Kernel::AvgPoolRowsTail => include_str!("../shaders/rows_tail.wgsl"),
         }
     }
 
-    /// The complete WGSL module: `common.wgsl` followed by the op's file.
+    /// Code the op's file builds on, placed between `common.wgsl` and it: the row kernels'
+    /// window walks, shared by their two ways of storing.
+    pub fn shared_file(self) -> Option<&'static str> {
+        match self {
+            Kernel::MaxPoolRows
+            | Kernel::MaxPoolRowsWithIndices
+            | Kernel::AvgPoolRows
+            | Kernel::MaxPoolRowsTail
+            | Kernel::MaxPoolRowsTailWithIndices
+            | Kernel::AvgPoolRowsTail => Some(include_str!("../shaders/row_pool.wgsl")),
+            _ => None,
+        }
+    }
+
+    /// The complete WGSL module: `common.wgsl`, the shared file if any, and the op's file.
     pub fn source(self) -> String {
-        format!("{COMMON_WGSL}\n{}", self.shader_file())
+        match self.shared_file() {
+            Some(shared) => format!("{COMMON_WGSL}\n{shared}\n{}", self.shader_file()),
+            None => format!("{COMMON_WGSL}\n{}", self.shader_file()),
+        }
     }
 
     /// The entry point, named after the `torch.nn.functional` op it implements.
@@ -151,6 +181,9 @@ impl Kernel {
             Kernel::MaxPoolRows => "max_pool_rows",
             Kernel::MaxPoolRowsWithIndices => "max_pool_rows_with_indices",
             Kernel::AvgPoolRows => "avg_pool_rows",
+            Kernel::MaxPoolRowsTail => "max_pool_rows_tail",
+            Kernel::MaxPoolRowsTailWithIndices => "max_pool_rows_tail_with_indices",
+            Kernel::AvgPoolRowsTail => "avg_pool_rows_tail",
         }
     }
 
@@ -161,7 +194,10 @@ impl Kernel {
             Kernel::MaxPoolChannelsLast | Kernel::AvgPoolChannelsLast => &[true, false],
             Kernel::MaxPoolChannelsLastWithIndices => &[true, false, false],
             Kernel::MaxPoolRows | Kernel::AvgPoolRows => &[true, false],
-            Kernel::MaxPoolRowsWithIndices => &[true, false, false],
+            Kernel::MaxPoolRowsTail | Kernel::AvgPoolRowsTail => &[true, false],
+            Kernel::MaxPoolRowsWithIndices | Kernel::MaxPoolRowsTailWithIndices => {
+                &[true, false, false]
+            }
             Kernel::LpPool | Kernel::LpPoolInfNorm => &[true, false],
             Kernel::MaxPoolWithIndices => &[true, false, false],
             // indices, winner, status (+ input, output): the scatter's are a prefix.
@@ -208,6 +244,9 @@ impl Kernel {
             Kernel::MaxPoolRows => "wgpool.max_pool_rows",
             Kernel::MaxPoolRowsWithIndices => "wgpool.max_pool_rows_with_indices",
             Kernel::AvgPoolRows => "wgpool.avg_pool_rows",
+            Kernel::MaxPoolRowsTail => "wgpool.max_pool_rows_tail",
+            Kernel::MaxPoolRowsTailWithIndices => "wgpool.max_pool_rows_tail_with_indices",
+            Kernel::AvgPoolRowsTail => "wgpool.avg_pool_rows_tail",
         }
     }
 }
@@ -254,6 +293,8 @@ pub struct WindowParams {
     pub channel_groups: u32,
     /// Division by `channel_groups`.
     pub div_c: DivMagic,
+    /// Row kernels: the output row's length (`output[2]` then counts groups of four).
+    pub row_width: u32,
 }
 
 /// A divisor `d` as the shaders take it: `divide` computes `floor(n / d)` for every `n < 2^31`
@@ -325,14 +366,16 @@ impl WindowParams {
         }
     }
 
-    /// These parameters for the row kernels (an output width that is a multiple of 4): one
-    /// invocation per four neighbouring outputs of a row, so the width is counted in fours.
+    /// These parameters for the row kernels: one invocation per four neighbouring outputs of
+    /// a row (the last group of a row may hold fewer), so the width is counted in groups.
     pub fn rows(self) -> Self {
-        let groups = self.output[2] / 4;
+        let [d, h, w] = self.output;
+        let groups = w.div_ceil(4);
         WindowParams {
-            total: self.total / 4,
-            output: [self.output[0], self.output[1], groups],
+            total: self.total / w.max(1) * groups,
+            output: [d, h, groups],
             div_w: DivMagic::new(groups),
+            row_width: w,
             ..self
         }
     }

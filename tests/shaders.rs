@@ -181,7 +181,7 @@ fn every_kernel_validates_with_default_capabilities() {
 }
 
 #[test]
-fn every_shader_file_validates_with_only_common_prepended() {
+fn every_shader_file_validates_with_only_common_and_its_shared_file_prepended() {
     // The constant the host prepends is the file on disk.
     assert_eq!(
         COMMON_WGSL,
@@ -190,18 +190,23 @@ fn every_shader_file_validates_with_only_common_prepended() {
     );
     for &kernel in kernels() {
         let file = kernel.shader_file();
-        let source = format!("{COMMON_WGSL}\n{file}");
+        let source = match kernel.shared_file() {
+            Some(shared) => format!("{COMMON_WGSL}\n{shared}\n{file}"),
+            None => format!("{COMMON_WGSL}\n{file}"),
+        };
         assert_eq!(
             source,
             kernel.source(),
-            "{kernel:?}: source() is not COMMON_WGSL + \"\\n\" + shader_file()"
+            "{kernel:?}: source() is not COMMON_WGSL, shared_file() and shader_file()"
         );
-        assert!(
-            op_shader_files()
-                .iter()
-                .any(|name| read_shader(name) == file),
-            "{kernel:?}: shader_file() is none of the files in shaders/"
-        );
+        for part in std::iter::once(file).chain(kernel.shared_file()) {
+            assert!(
+                op_shader_files()
+                    .iter()
+                    .any(|name| read_shader(name) == part),
+                "{kernel:?}: a file of its source is none of the files in shaders/"
+            );
+        }
         let what = format!("{kernel:?} (common.wgsl + its own file only)");
         let module = parse(&what, &source);
         validate(&what, &source, &module);
@@ -210,8 +215,10 @@ fn every_shader_file_validates_with_only_common_prepended() {
     for name in op_shader_files() {
         let text = read_shader(&name);
         assert!(
-            kernels().iter().any(|k| k.shader_file() == text),
-            "shaders/{name} is the shader_file() of no kernel in Kernel::ALL"
+            kernels()
+                .iter()
+                .any(|k| k.shader_file() == text || k.shared_file() == Some(&text)),
+            "shaders/{name} is the shader_file() or shared_file() of no kernel in Kernel::ALL"
         );
     }
 }
@@ -479,6 +486,7 @@ fn window_params_members() -> Vec<Member> {
     magic!(div_d => "div_d_m", "div_d_l", "div_d_d", "div_d_r");
     scalar!(channel_groups: u32 => "channel_groups", Scalar::U32);
     magic!(div_c => "div_c_m", "div_c_l", "div_c_d", "div_c_r");
+    scalar!(row_width: u32 => "row_width", Scalar::U32);
     // Every Rust field is listed above: they add up to the struct with no gap.
     assert_eq!(
         members.len() * size_of::<u32>(),
@@ -502,6 +510,7 @@ fn window_params_members() -> Vec<Member> {
         div_d: _,
         channel_groups: _,
         div_c: _,
+        row_width: _,
     } = WindowParams::default();
     members
 }

@@ -158,6 +158,7 @@ impl<const R: usize> AvgPool<R> {
         let kernels = WindowKernels {
             scalar: Kernel::AvgPool,
             rows: Kernel::AvgPoolRows,
+            rows_tail: Kernel::AvgPoolRowsTail,
             channels_last: Kernel::AvgPoolChannelsLast,
         };
         let output = Operands::new(output, None);

@@ -108,11 +108,13 @@ impl<const R: usize> MaxPool<R> {
             None => WindowKernels {
                 scalar: Kernel::MaxPool,
                 rows: Kernel::MaxPoolRows,
+                rows_tail: Kernel::MaxPoolRowsTail,
                 channels_last: Kernel::MaxPoolChannelsLast,
             },
             Some(_) => WindowKernels {
                 scalar: Kernel::MaxPoolWithIndices,
                 rows: Kernel::MaxPoolRowsWithIndices,
+                rows_tail: Kernel::MaxPoolRowsTailWithIndices,
                 channels_last: Kernel::MaxPoolChannelsLastWithIndices,
             },
         };

@@ -219,25 +219,22 @@ fn bindings<'a>(input: &'a Tensor, output: Operands<'a>) -> Vec<&'a wgpu::Buffer
         .collect()
 }
 
-/// True when the row kernels can pool `window` (on contiguous tensors): output rows in fours,
-/// and a kernel width compiled into the pipeline.
-fn rows_in_fours(window: &Window3) -> bool {
-    window.output[2] % 4 == 0 && window.kernel[2] <= MAX_SPECIALISED_KERNEL
-}
-
 /// The kernels of one sliding-window op, by what they take.
 pub(crate) struct WindowKernels {
-    /// One output per invocation.
+    /// One output per invocation (kernel widths that are not compiled in).
     pub scalar: Kernel,
-    /// Four neighbouring outputs of a row per invocation (see [`rows_in_fours`]).
+    /// Four neighbouring outputs of a row per invocation, rows in fours.
     pub rows: Kernel,
+    /// Four neighbouring outputs of a row per invocation, other row lengths.
+    pub rows_tail: Kernel,
     /// Four channels of a channels-last tensor per invocation (see [`vector_channels`]).
     pub channels_last: Kernel,
 }
 
 /// Records a sliding-window pool over `R` spatial dims: four channels per invocation on
 /// channels-last tensors where [`vector_channels`] allows, otherwise on contiguous tensors
-/// (copies of channels-last ones) four outputs of a row or one output per invocation.
+/// (copies of channels-last ones) four outputs of a row per invocation when the kernel width is
+/// compiled in, or one output per invocation.
 #[allow(clippy::too_many_arguments)] // one call's worth of already-validated parts
 pub(crate) fn record_window<const R: usize>(
     ctx: &Context,
@@ -262,9 +259,11 @@ pub(crate) fn record_window<const R: usize>(
             params.total,
         );
     }
-    let (kernel, params) = match rows_in_fours(&plan.window) {
-        true => (kernels.rows, params.rows()),
-        false => (kernels.scalar, params),
+    let w = &plan.window;
+    let (kernel, params) = match (w.kernel[2] <= MAX_SPECIALISED_KERNEL, w.output[2] % 4) {
+        (true, 0) => (kernels.rows, params.rows()),
+        (true, _) => (kernels.rows_tail, params.rows()),
+        (false, _) => (kernels.scalar, params),
     };
     on_contiguous(ctx, encoder, op, input, output, |encoder, input, output| {
         ctx.record_specialized(

@@ -1,0 +1,64 @@
+// The row kernels' entry points for output rows whose length is not a multiple of four: the
+// last group of each row stores only its outputs, lane by lane. Follows row_pool.wgsl.
+
+@group(0) @binding(2) var<storage, read_write> output: array<f32>;
+// int64 indices as (low, high) words: byte-identical to little-endian i64.
+@group(0) @binding(3) var<storage, read_write> indices: array<vec2<u32>>;
+
+// The outputs of group c: the flat index of its first, and how many of its four lanes are
+// outputs (fewer in the last group of a row whose length is not a multiple of 4).
+struct Group {
+    first: u32,
+    count: u32,
+}
+
+fn group_of(c: vec4<u32>) -> Group {
+    let row = (c.x * params.out_d + c.y) * params.out_h + c.z;
+    let w = 4u * c.w;
+    return Group(row * params.row_width + w, min(4u, params.row_width - w));
+}
+
+fn store_values(group: Group, values: vec4<f32>) {
+    for (var lane = 0u; lane < group.count; lane++) {
+        output[group.first + lane] = values[lane];
+    }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn max_pool_rows_tail(@builtin(global_invocation_id) gid: vec3<u32>,
+                      @builtin(num_workgroups) workgroups: vec3<u32>) {
+    let j = invocation_index(gid, workgroups);
+    if (j >= params.total) {
+        return;
+    }
+    let c = output_coord(j);
+    store_values(group_of(c), window_max_row(c).value);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn max_pool_rows_tail_with_indices(@builtin(global_invocation_id) gid: vec3<u32>,
+                                   @builtin(num_workgroups) workgroups: vec3<u32>) {
+    let j = invocation_index(gid, workgroups);
+    if (j >= params.total) {
+        return;
+    }
+    let c = output_coord(j);
+    let group = group_of(c);
+    let best = window_max_row(c);
+    store_values(group, best.value);
+    for (var lane = 0u; lane < group.count; lane++) {
+        let index = best.index[lane];
+        indices[group.first + lane] = vec2<u32>(u32(index), select(0u, 0xffffffffu, index < 0));
+    }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn avg_pool_rows_tail(@builtin(global_invocation_id) gid: vec3<u32>,
+                      @builtin(num_workgroups) workgroups: vec3<u32>) {
+    let j = invocation_index(gid, workgroups);
+    if (j >= params.total) {
+        return;
+    }
+    let c = output_coord(j);
+    store_values(group_of(c), window_avg_row(c));
+}
