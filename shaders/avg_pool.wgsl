@@ -1,5 +1,6 @@
-// avg_pool1d/2d/3d, and adaptive_avg_pool*d whose windows tile the input exactly: one invocation
-// per output element. CPU twins: src/cpu/avg_pool.rs, src/cpu/adaptive_pool.rs.
+// avg_pool1d/2d/3d, and adaptive_avg_pool*d whose windows tile the input exactly, where
+// row_pool.wgsl does not apply (kernel widths over 8, output rows under 4): one invocation per
+// output element. CPU twins: src/cpu/avg_pool.rs, src/cpu/adaptive_pool.rs.
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> input: array<f32>;

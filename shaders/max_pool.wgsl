@@ -1,4 +1,6 @@
-// max_pool1d/2d/3d: one invocation per output element. CPU twin: src/cpu/max_pool.rs.
+// max_pool1d/2d/3d (and adaptive max pooling over exact tiles) where row_pool.wgsl does not
+// apply (kernel widths over 8, output rows under 4): one invocation per output element. CPU
+// twin: src/cpu/max_pool.rs.
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> input: array<f32>;

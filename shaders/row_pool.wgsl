@@ -1,10 +1,12 @@
-// max_pool and avg_pool on contiguous tensors whose kernel width is compiled in (KERNEL_W): one
-// invocation per four neighbouring outputs of a row. They share the output coordinates, the
+// max_pool and avg_pool on contiguous tensors whose kernel width is compiled in (KERNEL_W), and
+// adaptive pooling whose windows tile the input exactly: one invocation per four neighbouring
+// outputs of a row. They share the output coordinates, the
 // window's rows and their bounds checks. The host counts out_w in groups of four (the last group
 // of a row may hold fewer), so output_coord gives the group (its first output's w is 4 * c.w).
 // This file holds the window walks; the entry points and output bindings are in
 // rows_whole.wgsl (rows in fours: vec4 stores) and rows_tail.wgsl (lane-by-lane stores), one of
-// which follows it. CPU twins: src/cpu/max_pool.rs and src/cpu/avg_pool.rs.
+// which follows it. CPU twins: src/cpu/max_pool.rs, src/cpu/avg_pool.rs and
+// src/cpu/adaptive_pool.rs.
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> input: array<f32>;
@@ -102,6 +104,10 @@ fn window_avg_row(c: vec4<u32>) -> vec4<f32> {
                 sum += select(vec4<f32>(0.0), row_lanes(row, w, inside), inside);
             }
         }
+    }
+    if ((params.flags & FLAG_SUCCESSIVE_DIVISION) != 0u) {
+        // Adaptive pooling over exact tiles: the depth, then the height, then the width.
+        return sum / f32(sd.cells) / f32(sh.cells) / vec4<f32>(cells_w);
     }
     var divisor: vec4<f32>;
     if ((params.flags & FLAG_DIVISOR_OVERRIDE) != 0u) {

@@ -839,9 +839,13 @@ fn exact_tiles_run_as_sliding_windows() {
             Strategy::Tiles { .. }
         )
     };
-    let cases: [(Vec<usize>, Vec<i64>); 5] = [
+    // Tiles of 3 and 7 make dividing by each extent in turn differ from dividing by their
+    // product; rows of 4, 5 and 9 outputs take the row kernels, rows of 1 the others.
+    let cases: [(Vec<usize>, Vec<i64>); 7] = [
         (vec![2, 3, 40], vec![5]),
         (vec![3, 14, 14], vec![7, 7]),
+        (vec![2, 3, 18, 15], vec![6, 5]),
+        (vec![2, 2, 21, 28], vec![3, 4]),
         (vec![2, 2, 24, 9], vec![3, 9]),
         (vec![1, 2, 4, 6, 8], vec![2, 3, 1]),
         (vec![2, 8, 8, 7], vec![1, 1, 1]),

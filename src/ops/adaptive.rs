@@ -5,7 +5,7 @@ use crate::call::{refuse, Kwargs};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::geometry::{lift, Planes, Window3};
-use crate::ops::sliding::{kernel_constants, MAX_SPECIALISED_KERNEL};
+use crate::ops::sliding::{kernel_constants, WindowKernels, MAX_SPECIALISED_KERNEL};
 use crate::pipelines::{DivMagic, Kernel, WindowParams, FLAG_SUCCESSIVE_DIVISION};
 use crate::tensor::{Element, Tensor};
 
@@ -396,21 +396,24 @@ impl AdaptiveKernel {
         }
     }
 
-    fn kernel(self, strategy: Strategy) -> Kernel {
-        match (self, strategy) {
-            (AdaptiveKernel::Avg, Strategy::Tiles { .. }) => Kernel::AvgPool,
-            (AdaptiveKernel::Max, Strategy::Tiles { .. }) => Kernel::MaxPool,
-            (AdaptiveKernel::MaxWithIndices, Strategy::Tiles { .. }) => Kernel::MaxPoolWithIndices,
-            (AdaptiveKernel::Avg, Strategy::PerOutput) => Kernel::AdaptiveAvgPool,
-            (AdaptiveKernel::Max, Strategy::PerOutput) => Kernel::AdaptiveMaxPool,
-            (AdaptiveKernel::MaxWithIndices, Strategy::PerOutput) => {
-                Kernel::AdaptiveMaxPoolWithIndices
-            }
-            (AdaptiveKernel::Avg, Strategy::Reduce { .. }) => Kernel::AdaptiveAvgPoolReduce,
-            (AdaptiveKernel::Max, Strategy::Reduce { .. }) => Kernel::AdaptiveMaxPoolReduce,
-            (AdaptiveKernel::MaxWithIndices, Strategy::Reduce { .. }) => {
-                Kernel::AdaptiveMaxPoolReduceWithIndices
-            }
+    /// The sliding-window kernels that run exact tiles.
+    fn tile_kernels(self) -> WindowKernels {
+        match self {
+            AdaptiveKernel::Avg => WindowKernels::avg(),
+            AdaptiveKernel::Max => WindowKernels::max(false),
+            AdaptiveKernel::MaxWithIndices => WindowKernels::max(true),
+        }
+    }
+
+    /// The adaptive kernel: one invocation per output, or a parallel reduction per window.
+    fn kernel(self, reduce: bool) -> Kernel {
+        match (self, reduce) {
+            (AdaptiveKernel::Avg, false) => Kernel::AdaptiveAvgPool,
+            (AdaptiveKernel::Max, false) => Kernel::AdaptiveMaxPool,
+            (AdaptiveKernel::MaxWithIndices, false) => Kernel::AdaptiveMaxPoolWithIndices,
+            (AdaptiveKernel::Avg, true) => Kernel::AdaptiveAvgPoolReduce,
+            (AdaptiveKernel::Max, true) => Kernel::AdaptiveMaxPoolReduce,
+            (AdaptiveKernel::MaxWithIndices, true) => Kernel::AdaptiveMaxPoolReduceWithIndices,
         }
     }
 }
@@ -489,7 +492,7 @@ pub(crate) fn record_passes(
         };
         ctx.record_specialized(
             encoder,
-            kernel.kernel(strategy),
+            kernel.kernel(matches!(strategy, Strategy::Reduce { .. })),
             constants,
             bytemuck::bytes_of(&params),
             buffers,
@@ -527,9 +530,10 @@ fn record_tiles(
         flags,
         ..WindowParams::new(&window, plan.output_len() as u32)
     };
+    let (kernel, params) = kernel.tile_kernels().contiguous(&window, params);
     ctx.record_specialized(
         encoder,
-        kernel.kernel(Strategy::Tiles { kernel: tile }),
+        kernel,
         &kernel_constants(&window),
         bytemuck::bytes_of(&params),
         buffers,

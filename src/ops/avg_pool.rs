@@ -7,7 +7,7 @@ use crate::geometry::PoolPlan;
 use crate::ops::formats::Operands;
 use crate::ops::sliding::{gpu_params, record_window, SlidingArgs, WindowKernels};
 use crate::ops::{check_output, output_like};
-use crate::pipelines::{Kernel, FLAG_COUNT_INCLUDE_PAD, FLAG_DIVISOR_OVERRIDE};
+use crate::pipelines::{FLAG_COUNT_INCLUDE_PAD, FLAG_DIVISOR_OVERRIDE};
 use crate::tensor::Tensor;
 
 /// `torch.nn.AvgPoolNd` for `R` spatial dims: use [`AvgPool1d`], [`AvgPool2d`] or [`AvgPool3d`].
@@ -155,12 +155,7 @@ impl<const R: usize> AvgPool<R> {
             }
         }
         let params = gpu_params(ctx, Self::NAME, &plan, flags, divisor)?;
-        let kernels = WindowKernels {
-            scalar: Kernel::AvgPool,
-            rows: Kernel::AvgPoolRows,
-            rows_tail: Kernel::AvgPoolRowsTail,
-            channels_last: Kernel::AvgPoolChannelsLast,
-        };
+        let kernels = WindowKernels::avg();
         let output = Operands::new(output, None);
         record_window::<R>(
             ctx,

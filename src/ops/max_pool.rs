@@ -7,7 +7,6 @@ use crate::geometry::PoolPlan;
 use crate::ops::formats::Operands;
 use crate::ops::sliding::{gpu_params, record_window, SlidingArgs, WindowKernels};
 use crate::ops::{check_output, output_like};
-use crate::pipelines::Kernel;
 use crate::tensor::Tensor;
 
 /// `torch.nn.MaxPoolNd` for `R` spatial dims: use [`MaxPool1d`], [`MaxPool2d`] or [`MaxPool3d`].
@@ -104,20 +103,7 @@ impl<const R: usize> MaxPool<R> {
             check_output(Self::NAME, &plan, indices)?;
         }
         let params = gpu_params(ctx, Self::NAME, &plan, 0, 0.0)?;
-        let kernels = match indices {
-            None => WindowKernels {
-                scalar: Kernel::MaxPool,
-                rows: Kernel::MaxPoolRows,
-                rows_tail: Kernel::MaxPoolRowsTail,
-                channels_last: Kernel::MaxPoolChannelsLast,
-            },
-            Some(_) => WindowKernels {
-                scalar: Kernel::MaxPoolWithIndices,
-                rows: Kernel::MaxPoolRowsWithIndices,
-                rows_tail: Kernel::MaxPoolRowsTailWithIndices,
-                channels_last: Kernel::MaxPoolChannelsLastWithIndices,
-            },
-        };
+        let kernels = WindowKernels::max(indices.is_some());
         let output = Operands::new(output, indices);
         record_window::<R>(
             ctx,
