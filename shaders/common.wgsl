@@ -206,3 +206,17 @@ fn int64_lanes(index: vec4<i32>) -> array<vec4<u32>, 2> {
         vec4<u32>(low.z, high.z, low.w, high.w),
     );
 }
+
+// Row kernels, whose out_w counts groups of four outputs of a row: the outputs of group c, as
+// the flat index of the first and how many of the four lanes are outputs (fewer in the last
+// group of a row whose length is not a multiple of 4).
+struct Group {
+    first: u32,
+    count: u32,
+}
+
+fn group_of(c: vec4<u32>) -> Group {
+    let row = (c.x * params.out_d + c.y) * params.out_h + c.z;
+    let w = 4u * c.w;
+    return Group(row * params.row_width + w, min(4u, params.row_width - w));
+}

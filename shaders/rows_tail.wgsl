@@ -5,19 +5,6 @@
 // int64 indices as (low, high) words: byte-identical to little-endian i64.
 @group(0) @binding(3) var<storage, read_write> indices: array<vec2<u32>>;
 
-// The outputs of group c: the flat index of its first, and how many of its four lanes are
-// outputs (fewer in the last group of a row whose length is not a multiple of 4).
-struct Group {
-    first: u32,
-    count: u32,
-}
-
-fn group_of(c: vec4<u32>) -> Group {
-    let row = (c.x * params.out_d + c.y) * params.out_h + c.z;
-    let w = 4u * c.w;
-    return Group(row * params.row_width + w, min(4u, params.row_width - w));
-}
-
 fn store_values(group: Group, values: vec4<f32>) {
     for (var lane = 0u; lane < group.count; lane++) {
         output[group.first + lane] = values[lane];

@@ -63,11 +63,15 @@ pub enum Kernel {
     MaxPoolRowsTailWithIndices,
     /// [`Kernel::AvgPoolRows`] for rows whose length is not a multiple of four.
     AvgPoolRowsTail,
+    /// [`Kernel::LpPool`], four neighbouring outputs of a row per invocation.
+    LpPoolRows,
+    /// [`Kernel::LpPoolInfNorm`], four neighbouring outputs of a row per invocation.
+    LpPoolInfNormRows,
 }
 
 impl Kernel {
     /// Every kernel, for tests that compile them all.
-    pub const ALL: [Kernel; 26] = [
+    pub const ALL: [Kernel; 28] = [
         Kernel::MaxPool,
         Kernel::MaxPoolWithIndices,
         Kernel::AvgPool,
@@ -94,6 +98,8 @@ impl Kernel {
         Kernel::MaxPoolRowsTail,
         Kernel::MaxPoolRowsTailWithIndices,
         Kernel::AvgPoolRowsTail,
+        Kernel::LpPoolRows,
+        Kernel::LpPoolInfNormRows,
     ];
 
     /// The op's own shader file, with its entry points (without `common.wgsl` and
@@ -111,7 +117,10 @@ impl Kernel {
             Kernel::FractionalMaxPool | Kernel::FractionalMaxPoolWithIndices => {
                 include_str!("../shaders/fractional_max_pool.wgsl")
             }
-            Kernel::LpPool | Kernel::LpPoolInfNorm => include_str!("../shaders/lp_pool.wgsl"),
+            Kernel::LpPool
+            | Kernel::LpPoolInfNorm
+            | Kernel::LpPoolRows
+            | Kernel::LpPoolInfNormRows => include_str!("../shaders/lp_pool.wgsl"),
             Kernel::AdaptiveAvgPool
             | Kernel::AdaptiveMaxPool
             | Kernel::AdaptiveMaxPoolWithIndices
@@ -184,6 +193,8 @@ impl Kernel {
             Kernel::MaxPoolRowsTail => "max_pool_rows_tail",
             Kernel::MaxPoolRowsTailWithIndices => "max_pool_rows_tail_with_indices",
             Kernel::AvgPoolRowsTail => "avg_pool_rows_tail",
+            Kernel::LpPoolRows => "lp_pool_rows",
+            Kernel::LpPoolInfNormRows => "lp_pool_inf_norm_rows",
         }
     }
 
@@ -198,7 +209,10 @@ impl Kernel {
             Kernel::MaxPoolRowsWithIndices | Kernel::MaxPoolRowsTailWithIndices => {
                 &[true, false, false]
             }
-            Kernel::LpPool | Kernel::LpPoolInfNorm => &[true, false],
+            Kernel::LpPool
+            | Kernel::LpPoolInfNorm
+            | Kernel::LpPoolRows
+            | Kernel::LpPoolInfNormRows => &[true, false],
             Kernel::MaxPoolWithIndices => &[true, false, false],
             // indices, winner, status (+ input, output): the scatter's are a prefix.
             Kernel::MaxUnpoolScatter => &[true, false, false],
@@ -247,6 +261,8 @@ impl Kernel {
             Kernel::MaxPoolRowsTail => "wgpool.max_pool_rows_tail",
             Kernel::MaxPoolRowsTailWithIndices => "wgpool.max_pool_rows_tail_with_indices",
             Kernel::AvgPoolRowsTail => "wgpool.avg_pool_rows_tail",
+            Kernel::LpPoolRows => "wgpool.lp_pool_rows",
+            Kernel::LpPoolInfNormRows => "wgpool.lp_pool_inf_norm_rows",
         }
     }
 }

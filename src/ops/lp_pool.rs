@@ -9,7 +9,7 @@ use crate::geometry::PoolPlan;
 use crate::ops::formats::{on_contiguous, Operands};
 use crate::ops::max_unpool::UnpoolStatus;
 use crate::ops::power::Power;
-use crate::ops::sliding::{gpu_params, kernel_constants, SlidingArgs};
+use crate::ops::sliding::{gpu_params, kernel_constants, takes_rows, SlidingArgs};
 use crate::ops::{check_output, output_like};
 use crate::pipelines::{Kernel, WindowParams};
 use crate::tensor::Tensor;
@@ -146,17 +146,23 @@ impl<const R: usize> LpPool<R> {
         let plan = self.plan(input.shape())?;
         check_output(Self::NAME, &plan, output)?;
         let mut constants = kernel_constants(&plan.window).to_vec();
-        let (kernel, flags) = match self.norm() {
-            Norm::Max => (Kernel::LpPoolInfNorm, 0),
-            Norm::Min => (Kernel::LpPoolInfNorm, FLAG_MIN_NORM),
+        // [one output per invocation, four of a row per invocation]
+        let inf_norm = [Kernel::LpPoolInfNorm, Kernel::LpPoolInfNormRows];
+        let (kernels, flags) = match self.norm() {
+            Norm::Max => (inf_norm, 0),
+            Norm::Min => (inf_norm, FLAG_MIN_NORM),
             Norm::Power { power, root } => {
                 constants.extend([("POWER_SPEC", power.flags()), ("ROOT_SPEC", root.flags())]);
-                (Kernel::LpPool, 0)
+                ([Kernel::LpPool, Kernel::LpPoolRows], 0)
             }
         };
         let params = WindowParams {
             norm_type: self.norm_type as f32,
             ..gpu_params(ctx, Self::NAME, &plan, flags, 0.0)?
+        };
+        let (kernel, params) = match takes_rows(&plan.window) {
+            true => (kernels[1], params.rows()),
+            false => (kernels[0], params),
         };
         let output = Operands::new(output, None);
         on_contiguous(
