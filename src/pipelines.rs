@@ -67,11 +67,15 @@ pub enum Kernel {
     LpPoolRows,
     /// [`Kernel::LpPoolInfNorm`], four neighbouring outputs of a row per invocation.
     LpPoolInfNormRows,
+    /// [`Kernel::FractionalMaxPool`], four neighbouring outputs of a row per invocation.
+    FractionalMaxPoolRows,
+    /// [`Kernel::FractionalMaxPoolWithIndices`], four outputs of a row per invocation.
+    FractionalMaxPoolRowsWithIndices,
 }
 
 impl Kernel {
     /// Every kernel, for tests that compile them all.
-    pub const ALL: [Kernel; 28] = [
+    pub const ALL: [Kernel; 30] = [
         Kernel::MaxPool,
         Kernel::MaxPoolWithIndices,
         Kernel::AvgPool,
@@ -100,6 +104,8 @@ impl Kernel {
         Kernel::AvgPoolRowsTail,
         Kernel::LpPoolRows,
         Kernel::LpPoolInfNormRows,
+        Kernel::FractionalMaxPoolRows,
+        Kernel::FractionalMaxPoolRowsWithIndices,
     ];
 
     /// The op's own shader file, with its entry points (without `common.wgsl` and
@@ -114,7 +120,10 @@ impl Kernel {
             Kernel::MaxUnpoolScatter | Kernel::MaxUnpoolGather => {
                 include_str!("../shaders/max_unpool.wgsl")
             }
-            Kernel::FractionalMaxPool | Kernel::FractionalMaxPoolWithIndices => {
+            Kernel::FractionalMaxPool
+            | Kernel::FractionalMaxPoolWithIndices
+            | Kernel::FractionalMaxPoolRows
+            | Kernel::FractionalMaxPoolRowsWithIndices => {
                 include_str!("../shaders/fractional_max_pool.wgsl")
             }
             Kernel::LpPool
@@ -195,6 +204,8 @@ impl Kernel {
             Kernel::AvgPoolRowsTail => "avg_pool_rows_tail",
             Kernel::LpPoolRows => "lp_pool_rows",
             Kernel::LpPoolInfNormRows => "lp_pool_inf_norm_rows",
+            Kernel::FractionalMaxPoolRows => "fractional_max_pool_rows",
+            Kernel::FractionalMaxPoolRowsWithIndices => "fractional_max_pool_rows_with_indices",
         }
     }
 
@@ -218,8 +229,10 @@ impl Kernel {
             Kernel::MaxUnpoolScatter => &[true, false, false],
             Kernel::MaxUnpoolGather => &[true, true, false, true, false],
             // input, window starts, output (, indices)
-            Kernel::FractionalMaxPool => &[true, true, false],
-            Kernel::FractionalMaxPoolWithIndices => &[true, true, false, false],
+            Kernel::FractionalMaxPool | Kernel::FractionalMaxPoolRows => &[true, true, false],
+            Kernel::FractionalMaxPoolWithIndices | Kernel::FractionalMaxPoolRowsWithIndices => {
+                &[true, true, false, false]
+            }
             Kernel::AdaptiveAvgPool
             | Kernel::AdaptiveMaxPool
             | Kernel::AdaptiveAvgPoolReduce
@@ -263,6 +276,10 @@ impl Kernel {
             Kernel::AvgPoolRowsTail => "wgpool.avg_pool_rows_tail",
             Kernel::LpPoolRows => "wgpool.lp_pool_rows",
             Kernel::LpPoolInfNormRows => "wgpool.lp_pool_inf_norm_rows",
+            Kernel::FractionalMaxPoolRows => "wgpool.fractional_max_pool_rows",
+            Kernel::FractionalMaxPoolRowsWithIndices => {
+                "wgpool.fractional_max_pool_rows_with_indices"
+            }
         }
     }
 }

@@ -323,6 +323,49 @@ fn random_grid<const R: usize>(cases: usize) {
     coverage.assert_complete(R, cases);
 }
 
+/// Output rows of four or more with kernel widths up to 8 run four outputs of a row per
+/// invocation (the `_rows` kernels), whole groups of four and short last groups alike.
+fn row_kernel_cases<const R: usize>(ctx: &Context, rng: &mut Rng, cases: usize) -> [usize; 2] {
+    let mut checked = [0, 0];
+    for case in 0..cases {
+        let kernel: [i64; R] = std::array::from_fn(|_| rng.range(1, 8));
+        let out: [i64; R] = std::array::from_fn(|a| match a + 1 == R {
+            true => rng.range(4, 13),
+            false => rng.range(1, 4),
+        });
+        let shape: Vec<usize> = [rng.range(1, 2), rng.range(1, 3)]
+            .into_iter()
+            .chain((0..R).map(|a| out[a] + kernel[a] - 1 + rng.range(0, 5)))
+            .map(|v| v as usize)
+            .collect();
+        let options = FractionalMaxPool::<R>::new(kernel)
+            .output_size(out)
+            .seed(rng.next_u64());
+        let kind = rng.pick(&FILLS);
+        let data = fill(rng, kind, shape.iter().product());
+        let what = format!("case {case}: {options:?} on {shape:?} ({kind:?})");
+        if check(Some(ctx), &options, &shape, &data, &what).is_some() {
+            checked[usize::from(out[R - 1] % 4 == 0)] += 1;
+        }
+    }
+    checked
+}
+
+#[test]
+fn row_kernels_agree_with_the_cpu_reference() {
+    let Some(ctx) = common::gpu() else { return };
+    let mut rng = Rng::new(random::seed(), 810);
+    for checked in [
+        row_kernel_cases::<2>(ctx, &mut rng, 80),
+        row_kernel_cases::<3>(ctx, &mut rng, 40),
+    ] {
+        assert!(
+            checked.iter().all(|&n| n > 5),
+            "valid (short last group, whole): {checked:?}"
+        );
+    }
+}
+
 #[test]
 fn random_grid_fractional_max_pool2d() {
     random_grid::<2>(300);

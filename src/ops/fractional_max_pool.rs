@@ -12,7 +12,7 @@ use crate::context::Context;
 use crate::dims::IntoDims;
 use crate::error::Result;
 use crate::ops::formats::{call_format, on_contiguous, Operands};
-use crate::ops::sliding::{gpu_params, kernel_constants};
+use crate::ops::sliding::{gpu_params, kernel_constants, takes_rows};
 use crate::ops::{check_output, output_like};
 use crate::pipelines::Kernel;
 use crate::random::SplitMix64;
@@ -154,6 +154,18 @@ impl<const R: usize> FractionalMaxPool<R> {
         }
         let params = gpu_params(ctx, Self::NAME, &plan.pool, 0, 0.0)?;
         let constants = kernel_constants(&plan.pool.window);
+        // [one output per invocation, four of a row per invocation]
+        let kernels = match indices {
+            None => [Kernel::FractionalMaxPool, Kernel::FractionalMaxPoolRows],
+            Some(_) => [
+                Kernel::FractionalMaxPoolWithIndices,
+                Kernel::FractionalMaxPoolRowsWithIndices,
+            ],
+        };
+        let (kernel, params) = match takes_rows(&plan.pool.window) {
+            true => (kernels[1], params.rows()),
+            false => (kernels[0], params),
+        };
         on_contiguous(
             ctx,
             encoder,
@@ -162,29 +174,18 @@ impl<const R: usize> FractionalMaxPool<R> {
             output,
             |encoder, input, output| {
                 let starts = upload_starts(ctx, &plan)?;
-                match output.indices {
-                    None => ctx.record_specialized(
-                        encoder,
-                        Kernel::FractionalMaxPool,
-                        &constants,
-                        bytemuck::bytes_of(&params),
-                        &[input.buffer(), &starts, output.values.buffer()],
-                        params.total,
-                    ),
-                    Some(indices) => ctx.record_specialized(
-                        encoder,
-                        Kernel::FractionalMaxPoolWithIndices,
-                        &constants,
-                        bytemuck::bytes_of(&params),
-                        &[
-                            input.buffer(),
-                            &starts,
-                            output.values.buffer(),
-                            indices.buffer(),
-                        ],
-                        params.total,
-                    ),
-                }
+                let buffers: Vec<&wgpu::Buffer> = [input.buffer(), &starts, output.values.buffer()]
+                    .into_iter()
+                    .chain(output.indices.map(Tensor::buffer))
+                    .collect();
+                ctx.record_specialized(
+                    encoder,
+                    kernel,
+                    &constants,
+                    bytemuck::bytes_of(&params),
+                    &buffers,
+                    params.total,
+                )
             },
         )
     }
