@@ -59,6 +59,10 @@ def suite():
         ("max_pool2d", STEM, "k2 s2, NHWC", lambda x: F.max_pool2d(x, 2, 2)),
         ("avg_pool2d", (8, 512, 14, 14), "k2 s2, NHWC", lambda x: F.avg_pool2d(x, 2, 2)),
         ("avg_pool2d", STEM, "k2 s2, NHWC", lambda x: F.avg_pool2d(x, 2, 2)),
+        ("adaptive_avg_pool2d", (8, 2048, 7, 7), "to 1, NHWC",
+         lambda x: F.adaptive_avg_pool2d(x, 1)),
+        ("adaptive_avg_pool2d", (8, 1024, 14, 14), "14 to 7, NHWC",
+         lambda x: F.adaptive_avg_pool2d(x, 7)),
         ("max_pool3d", (2, 32, 16, 56, 56), "k2, NDHWC", lambda x: F.max_pool3d(x, 2, 2)),
         ("avg_pool3d", (2, 32, 16, 56, 56), "k2, NDHWC", lambda x: F.avg_pool3d(x, 2, 2)),
     ], stem_indices

@@ -1,8 +1,9 @@
-// max_pool and avg_pool on channels-last tensors (N, *spatial, C) with C a multiple of 4: one
-// invocation per output position and group of four channels, reading vec4s along the channels
-// (neighbouring invocations read neighbouring 16 bytes). The window walks are max_pool.wgsl's
-// and avg_pool.wgsl's with four lanes in place of one: WGSL has no generics. CPU twins:
-// src/cpu/max_pool.rs and src/cpu/avg_pool.rs, on the contiguous tensor.
+// max_pool and avg_pool (and adaptive pooling over exact tiles) on channels-last tensors
+// (N, *spatial, C) with C a multiple of 4: one invocation per output position and group of four
+// channels, reading vec4s along the channels (neighbouring invocations read neighbouring 16
+// bytes). The window walks are max_pool.wgsl's and avg_pool.wgsl's with four lanes in place of
+// one: WGSL has no generics. CPU twins: src/cpu/max_pool.rs, src/cpu/avg_pool.rs and
+// src/cpu/adaptive_pool.rs, on the contiguous tensor.
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> input: array<vec4<f32>>;
@@ -133,6 +134,11 @@ fn avg_pool_channels_last(@builtin(global_invocation_id) gid: vec3<u32>,
                 }
             }
         }
+    }
+    if ((params.flags & FLAG_SUCCESSIVE_DIVISION) != 0u) {
+        // Adaptive pooling over exact tiles: the depth, then the height, then the width.
+        output[j] = sum / f32(sd.cells) / f32(sh.cells) / f32(sw.cells);
+        return;
     }
     output[j] = sum / avg_divisor(sd, sh, sw);
 }

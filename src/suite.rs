@@ -145,6 +145,18 @@ pub fn suite() -> Vec<Case> {
         ),
         channels_last("avg_pool2d", &STEM, "k2 s2, NHWC", window(2, 2, 0)),
         channels_last(
+            "adaptive_avg_pool2d",
+            &[8, 2048, 7, 7],
+            "to 1, NHWC",
+            adaptive(1),
+        ),
+        channels_last(
+            "adaptive_avg_pool2d",
+            &[8, 1024, 14, 14],
+            "14 to 7, NHWC",
+            adaptive(7),
+        ),
+        channels_last(
             "max_pool3d",
             &[2, 32, 16, 56, 56],
             "k2, NDHWC",

@@ -289,3 +289,55 @@ fn calls_allocate_outputs_in_the_input_format() {
         );
     }
 }
+
+/// Adaptive pooling whose windows tile the input exactly runs the channels-last kernels when the
+/// channels come in fours; other sizes and channel counts run on contiguous copies.
+#[test]
+fn adaptive_pooling_matches_the_cpu_reference() {
+    let Some(ctx) = common::gpu() else { return };
+    let mut rng = Rng::new(random::seed(), 44);
+    // Exact on CPU adapters; three divisions (one per extent) may each round differently on
+    // hardware.
+    let max_ulps = match ctx.adapter_info().map(|info| info.device_type) {
+        Some(wgpu::DeviceType::Cpu) => 0,
+        _ => 8,
+    };
+    // (input spatial, output size): exact tiles of 1x1 to 7x7, a global 7x7, and uneven windows.
+    let sizes: [([usize; 2], [i64; 2]); 5] = [
+        ([14, 14], [7, 7]),
+        ([7, 7], [1, 1]),
+        ([21, 12], [3, 4]),
+        ([9, 10], [9, 5]),
+        ([10, 13], [4, 5]),
+    ];
+    for (spatial, out) in sizes {
+        for channels in [8, 6] {
+            let shape = [2, channels, spatial[0], spatial[1]];
+            let kind = rng.pick(&FILLS);
+            let data = fill(&mut rng, kind, shape.iter().product());
+            let input = upload_last(ctx, &data, &shape);
+            let what = format!("{shape:?} to {out:?} ({kind:?})");
+
+            let avg = AdaptiveAvgPool2d::new(out);
+            let want = wgpool::cpu::adaptive_avg_pool(&avg, &data, &shape).unwrap();
+            let got = download_contiguous(ctx, &avg.forward(ctx, &input).unwrap());
+            for (i, (&g, &e)) in got.iter().zip(&want.data).enumerate() {
+                let close = (g.is_nan() && e.is_nan())
+                    || g.to_bits() == e.to_bits()
+                    || (g.is_finite() && e.is_finite() && random::ulps(g, e) <= max_ulps);
+                assert!(close, "{what}: avg element {i}: GPU {g:e}, CPU {e:e}");
+            }
+
+            let max = wgpool::AdaptiveMaxPool2d::new(out);
+            let (values, indices) = wgpool::cpu::adaptive_max_pool(&max, &data, &shape).unwrap();
+            let (got, got_indices) = max.forward_with_indices(ctx, &input).unwrap();
+            let got = download_contiguous(ctx, &got);
+            assert_bits_eq(&got, &values.data, &format_args!("{what}: max"));
+            assert_eq!(
+                download_contiguous(ctx, &got_indices),
+                indices.data,
+                "{what}: indices"
+            );
+        }
+    }
+}

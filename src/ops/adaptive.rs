@@ -5,7 +5,10 @@ use crate::call::{refuse, Kwargs};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::geometry::{lift, Planes, Window3};
-use crate::ops::sliding::{kernel_constants, WindowKernels, MAX_SPECIALISED_KERNEL};
+use crate::ops::formats::{call_format, on_contiguous, Operands};
+use crate::ops::sliding::{
+    bindings, kernel_constants, vector_channels, WindowKernels, MAX_SPECIALISED_KERNEL,
+};
 use crate::pipelines::{DivMagic, Kernel, WindowParams, FLAG_SUCCESSIVE_DIVISION};
 use crate::tensor::{Element, Tensor};
 
@@ -456,7 +459,7 @@ pub(crate) fn gpu_params(op: &'static str, plan: &AdaptivePlan) -> Result<Window
 /// Records `kernel` over the non-empty output of `plan` into `encoder` with the plan's
 /// [`strategy`], one dispatch per pass. Adaptive pooling has no kernel size, so each pass's first
 /// window cell travels in `WindowParams::kernel[0]` (`k_d` in WGSL).
-pub(crate) fn record_passes(
+fn record_passes(
     ctx: &Context,
     encoder: &mut wgpu::CommandEncoder,
     kernel: AdaptiveKernel,
@@ -503,17 +506,52 @@ pub(crate) fn record_passes(
     Ok(())
 }
 
-/// Records `plan`, whose windows are the tiles `tile`, as the max or average pool with kernel =
-/// stride = `tile` (no padding): the same windows in the same order, so the same results, with
-/// the window loops unrolled. The plan's sizes were checked by `gpu_params`.
-fn record_tiles(
+/// Records adaptive pooling of `input` (with `rank` spatial dims) into `output`. Exact tiles of
+/// channels-last tensors whose channels come in fours run the channels-last max/avg kernels;
+/// everything else runs on contiguous tensors (copies of channels-last ones) by
+/// [`record_passes`]. The plan's output is not empty.
+#[allow(clippy::too_many_arguments)] // one call's worth of already-validated parts
+pub(crate) fn record_adaptive(
     ctx: &Context,
     encoder: &mut wgpu::CommandEncoder,
     kernel: AdaptiveKernel,
+    op: &'static str,
+    plan: &AdaptivePlan,
+    rank: usize,
+    input: &Tensor,
+    output: Operands,
+) -> Result<()> {
+    gpu_params(op, plan)?;
+    let parallel = ctx.parallel_reduction();
+    let strategy = strategy(plan, kernel.family(), ctx.workgroup_size(), parallel);
+    if let (Strategy::Tiles { kernel: tile }, Some(channels)) =
+        (strategy, vector_channels(input, rank))
+    {
+        call_format(op, Operands::new(input, None), output)?;
+        let (window, params) = tile_params(kernel, plan, tile);
+        let params = params.channels_last(channels);
+        return ctx.record_specialized(
+            encoder,
+            kernel.tile_kernels().channels_last,
+            &kernel_constants(&window),
+            bytemuck::bytes_of(&params),
+            &bindings(input, output),
+            params.total,
+        );
+    }
+    on_contiguous(ctx, encoder, op, input, output, |encoder, input, output| {
+        record_passes(ctx, encoder, kernel, op, plan, &bindings(input, output))
+    })
+}
+
+/// The sliding window (kernel = stride = `tile`, no padding) that visits the exact tiles of
+/// `plan`: the same windows in the same order, so the same results, with the window loops
+/// unrolled. Averages divide by each extent in turn, as adaptive pooling does.
+fn tile_params(
+    kernel: AdaptiveKernel,
     plan: &AdaptivePlan,
     tile: [u32; 3],
-    buffers: &[&wgpu::Buffer],
-) -> Result<()> {
+) -> (Window3, WindowParams) {
     let window = Window3 {
         input: plan.input,
         output: plan.output,
@@ -530,6 +568,20 @@ fn record_tiles(
         flags,
         ..WindowParams::new(&window, plan.output_len() as u32)
     };
+    (window, params)
+}
+
+/// Records `plan`, whose windows are the tiles `tile`, as the max or average pool with kernel =
+/// stride = `tile` on contiguous tensors. The plan's sizes were checked by `gpu_params`.
+fn record_tiles(
+    ctx: &Context,
+    encoder: &mut wgpu::CommandEncoder,
+    kernel: AdaptiveKernel,
+    plan: &AdaptivePlan,
+    tile: [u32; 3],
+    buffers: &[&wgpu::Buffer],
+) -> Result<()> {
+    let (window, params) = tile_params(kernel, plan, tile);
     let (kernel, params) = kernel.tile_kernels().contiguous(&window, params);
     ctx.record_specialized(
         encoder,

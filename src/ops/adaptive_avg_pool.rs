@@ -6,10 +6,10 @@ use crate::context::Context;
 use crate::cpu;
 use crate::error::Result;
 use crate::ops::adaptive::{
-    check_output, gpu_params, output_size_kwarg, plan, record_passes, refuse_non_adaptive,
+    check_output, gpu_params, output_size_kwarg, plan, record_adaptive, refuse_non_adaptive,
     AdaptiveKernel, AdaptivePlan, Family, IntoOutputSize,
 };
-use crate::ops::formats::{call_format, on_contiguous, Operands};
+use crate::ops::formats::{call_format, Operands};
 use crate::ops::max_unpool::UnpoolStatus;
 use crate::ops::output_like;
 use crate::tensor::Tensor;
@@ -76,22 +76,15 @@ impl<const R: usize> AdaptiveAvgPool<R> {
         if plan.output_len() == 0 {
             return call_format(Self::NAME, Operands::new(input, None), output).map(|_| ());
         }
-        on_contiguous(
+        record_adaptive(
             ctx,
             encoder,
+            AdaptiveKernel::Avg,
             Self::NAME,
+            &plan,
+            R,
             input,
             output,
-            |encoder, input, output| {
-                record_passes(
-                    ctx,
-                    encoder,
-                    AdaptiveKernel::Avg,
-                    Self::NAME,
-                    &plan,
-                    &[input.buffer(), output.values.buffer()],
-                )
-            },
         )
     }
 

@@ -6,10 +6,10 @@ use crate::context::Context;
 use crate::cpu;
 use crate::error::Result;
 use crate::ops::adaptive::{
-    check_output, gpu_params, output_size_kwarg, plan, record_passes, refuse_non_adaptive,
+    check_output, gpu_params, output_size_kwarg, plan, record_adaptive, refuse_non_adaptive,
     AdaptiveKernel, AdaptivePlan, Family, IntoOutputSize,
 };
-use crate::ops::formats::{call_format, on_contiguous, Operands};
+use crate::ops::formats::{call_format, Operands};
 use crate::ops::max_unpool::UnpoolStatus;
 use crate::ops::output_like;
 use crate::tensor::Tensor;
@@ -80,31 +80,11 @@ impl<const R: usize> AdaptiveMaxPool<R> {
         if plan.output_len() == 0 {
             return call_format(Self::NAME, Operands::new(input, None), output).map(|_| ());
         }
-        on_contiguous(
-            ctx,
-            encoder,
-            Self::NAME,
-            input,
-            output,
-            |encoder, input, output| match output.indices {
-                None => record_passes(
-                    ctx,
-                    encoder,
-                    AdaptiveKernel::Max,
-                    Self::NAME,
-                    &plan,
-                    &[input.buffer(), output.values.buffer()],
-                ),
-                Some(indices) => record_passes(
-                    ctx,
-                    encoder,
-                    AdaptiveKernel::MaxWithIndices,
-                    Self::NAME,
-                    &plan,
-                    &[input.buffer(), output.values.buffer(), indices.buffer()],
-                ),
-            },
-        )
+        let kernel = match indices {
+            None => AdaptiveKernel::Max,
+            Some(_) => AdaptiveKernel::MaxWithIndices,
+        };
+        record_adaptive(ctx, encoder, kernel, Self::NAME, &plan, R, input, output)
     }
 
     /// The output shape, refusing before any allocation what the shader cannot address.

@@ -201,18 +201,18 @@ pub(crate) fn gpu_params(
     })
 }
 
-/// The channel count when the channels-last kernels can pool `input` with `R` spatial dims:
+/// The channel count when the channels-last kernels can pool `input` with `rank` spatial dims:
 /// a batched channels-last input whose channels come in groups of four.
-fn vector_channels<const R: usize>(input: &Tensor) -> Option<u32> {
+pub(crate) fn vector_channels(input: &Tensor, rank: usize) -> Option<u32> {
     let shape = input.shape();
     (input.memory_format() == MemoryFormat::ChannelsLast
-        && shape.len() == R + 2
+        && shape.len() == rank + 2
         && shape[1] % 4 == 0)
         .then(|| shape[1] as u32)
 }
 
 /// The storage buffers of a sliding-window kernel, in binding order.
-fn bindings<'a>(input: &'a Tensor, output: Operands<'a>) -> Vec<&'a wgpu::Buffer> {
+pub(crate) fn bindings<'a>(input: &'a Tensor, output: Operands<'a>) -> Vec<&'a wgpu::Buffer> {
     [input.buffer(), output.values.buffer()]
         .into_iter()
         .chain(output.indices.map(Tensor::buffer))
@@ -295,7 +295,7 @@ pub(crate) fn record_window<const R: usize>(
     output: Operands,
 ) -> Result<()> {
     let constants = kernel_constants(&plan.window);
-    if let Some(channels) = vector_channels::<R>(input) {
+    if let Some(channels) = vector_channels(input, R) {
         call_format(op, Operands::new(input, None), output)?;
         let params = params.channels_last(channels);
         return ctx.record_specialized(
