@@ -341,6 +341,17 @@ pub const REDUCE_MIN_CELLS: u64 = 32;
 /// Each reducing invocation gets at least this many cells of its window.
 pub const REDUCE_CELLS_PER_THREAD: u64 = 4;
 
+/// The tile per dim (D H W) when every input size is a multiple of its output size, by at most
+/// [`MAX_TILE`].
+fn exact_tiles(plan: &AdaptivePlan) -> Option<[u32; 3]> {
+    (0..3)
+        .all(|a| {
+            let (len, out) = (plan.input[a], plan.output[a]);
+            out > 0 && len % out == 0 && len / out <= MAX_TILE
+        })
+        .then(|| std::array::from_fn(|a| (plan.input[a] / plan.output[a]) as u32))
+}
+
 /// The strategy for `plan` with workgroups of `workgroup_size` invocations, on a context that
 /// reduces large windows in `parallel` or not ([`Context::parallel_reduction`]).
 ///
@@ -359,16 +370,9 @@ pub fn strategy(
     let cells = largest_window(plan);
     let reduce = parallel && (family == Family::Max || mean) && cells >= REDUCE_MIN_CELLS;
     if !reduce {
-        let tiles = (0..3).all(|a| {
-            let (len, out) = (plan.input[a], plan.output[a]);
-            out > 0 && len % out == 0 && len / out <= MAX_TILE
-        });
-        return if tiles {
-            Strategy::Tiles {
-                kernel: std::array::from_fn(|a| (plan.input[a] / plan.output[a]) as u32),
-            }
-        } else {
-            Strategy::PerOutput
+        return match exact_tiles(plan) {
+            Some(kernel) => Strategy::Tiles { kernel },
+            None => Strategy::PerOutput,
         };
     }
     let wanted = 1u64 << (cells / REDUCE_CELLS_PER_THREAD).ilog2();
@@ -507,8 +511,9 @@ fn record_passes(
 }
 
 /// Records adaptive pooling of `input` (with `rank` spatial dims) into `output`. Exact tiles of
-/// channels-last tensors whose channels come in fours run the channels-last max/avg kernels;
-/// everything else runs on contiguous tensors (copies of channels-last ones) by
+/// channels-last tensors whose channels come in fours run the channels-last max/avg kernels,
+/// even where a contiguous tensor would be reduced in parallel (that would cost two conversion
+/// passes); everything else runs on contiguous tensors (copies of channels-last ones) by
 /// [`record_passes`]. The plan's output is not empty.
 #[allow(clippy::too_many_arguments)] // one call's worth of already-validated parts
 pub(crate) fn record_adaptive(
@@ -522,11 +527,7 @@ pub(crate) fn record_adaptive(
     output: Operands,
 ) -> Result<()> {
     gpu_params(op, plan)?;
-    let parallel = ctx.parallel_reduction();
-    let strategy = strategy(plan, kernel.family(), ctx.workgroup_size(), parallel);
-    if let (Strategy::Tiles { kernel: tile }, Some(channels)) =
-        (strategy, vector_channels(input, rank))
-    {
+    if let (Some(tile), Some(channels)) = (exact_tiles(plan), vector_channels(input, rank)) {
         call_format(op, Operands::new(input, None), output)?;
         let (window, params) = tile_params(kernel, plan, tile);
         let params = params.channels_last(channels);
