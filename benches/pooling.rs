@@ -25,10 +25,15 @@ fn gpu(c: &mut Criterion) {
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(2));
-    for case in suite() {
+    // float16 rows need shader-f16, which not every device has.
+    let supported = suite()
+        .into_iter()
+        .filter(|case| ctx.require_dtype(case.op, case.dtype).is_ok());
+    for case in supported {
         let call = Call::new(case.op, &case.kwargs).expect("suite calls are valid");
         let host = case.inputs().expect("suite inputs");
-        let inputs = GpuInputs::upload_with_format(&ctx, &host, case.memory_format).unwrap();
+        let (dtype, format) = (case.dtype, case.memory_format);
+        let inputs = GpuInputs::upload_with_format(&ctx, &host, dtype, format).unwrap();
         group.bench_function(name(&case), |b| {
             b.iter(|| {
                 let mut encoder = ctx.encoder();
@@ -49,7 +54,9 @@ fn cpu_reference(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(2));
     for case in suite() {
-        let call = Call::new(case.op, &case.kwargs).expect("suite calls are valid");
+        let call = Call::new(case.op, &case.kwargs)
+            .expect("suite calls are valid")
+            .with_dtype(case.dtype);
         let inputs = case.inputs().expect("suite inputs");
         group.bench_function(name(&case), |b| {
             b.iter(|| call.run(&inputs, Device::Cpu).unwrap())

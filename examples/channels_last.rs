@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     ctx.queue()
         .write_buffer(&buffer, 0, bytemuck::cast_slice(&nhwc));
-    let x = Tensor::from_buffer_with_format(buffer, &shape, last)?;
+    let x: Tensor = Tensor::from_buffer_with_format(buffer, &shape, last)?;
 
     let stem = MaxPool2d::new(3).stride(2).padding(1);
     let smooth = AvgPool2d::new(2);

@@ -3,8 +3,8 @@
 // workgroup memory. CPU twin: src/cpu/adaptive_pool.rs.
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> input: array<f32>;
-@group(0) @binding(2) var<storage, read_write> output: array<f32>;
+@group(0) @binding(1) var<storage, read> input: array<Element>;
+@group(0) @binding(2) var<storage, read_write> output: array<Element>;
 // int64 indices as (low, high) words: byte-identical to little-endian i64.
 @group(0) @binding(3) var<storage, read_write> indices: array<vec2<u32>>;
 
@@ -147,14 +147,14 @@ fn adaptive_avg_pool(@builtin(global_invocation_id) gid: vec3<u32>,
     // output holds the partial sum.
     var sum = 0.0;
     if (share.first > 0u) {
-        sum = output[i];
+        sum = f32(output[i]);
     }
     var c = cursor_at(share.win, share.first);
     for (var k = 0u; k < share.count; k++) {
-        sum += input[share.win.base + c.row + c.w];
+        sum += f32(input[share.win.base + c.row + c.w]);
         c = next(share.win, c);
     }
-    output[i] = finish_mean(share, sum);
+    output[i] = to_element(finish_mean(share, sum));
 }
 
 // The mean once the whole window is summed; the partial sum before that.
@@ -177,7 +177,7 @@ fn window_max(share: Share, best_so_far: f32, index_so_far: u32) -> MaxResult {
     var c = cursor_at(share.win, share.first);
     for (var k = 0u; k < share.count; k++) {
         let at = c.row + c.w;
-        let v = input[share.win.base + at];
+        let v = f32(input[share.win.base + at]);
         // NaN wins (the last NaN), otherwise strictly greater: the first tie wins.
         let take = is_nan(v) || (!is_nan(best) && v > best);
         best = select(best, v, take);
@@ -190,7 +190,7 @@ fn window_max(share: Share, best_so_far: f32, index_so_far: u32) -> MaxResult {
 // -inf and the window's first cell, or what the previous pass stored in `output`.
 fn carried_best(i: u32, share: Share) -> f32 {
     if (share.first > 0u) {
-        return output[i];
+        return f32(output[i]);
     }
     // Windows are never empty; an all -inf window keeps -inf and the index of its first cell.
     return bitcast<f32>(NEG_INF_BITS);
@@ -207,7 +207,7 @@ fn adaptive_max_pool(@builtin(global_invocation_id) gid: vec3<u32>,
     if (share.count == 0u) {
         return;
     }
-    output[i] = window_max(share, carried_best(i, share), 0u).value;
+    output[i] = to_element(window_max(share, carried_best(i, share), 0u).value);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -227,7 +227,7 @@ fn adaptive_max_pool_with_indices(@builtin(global_invocation_id) gid: vec3<u32>,
         index_so_far = indices[i].x;
     }
     let best = window_max(share, carried_best(i, share), index_so_far);
-    output[i] = best.value;
+    output[i] = to_element(best.value);
     // Plane offsets are below 2^31 (the host checks), so the high word is 0.
     indices[i] = vec2<u32>(best.index, 0u);
 }
@@ -298,14 +298,14 @@ fn adaptive_avg_pool_reduce(@builtin(workgroup_id) workgroup: vec3<u32>,
     var cell = share.first + me.lane;
     for (; cell + 3u * REDUCE_THREADS < end; cell += 4u * REDUCE_THREADS) {
         sums += vec4<f32>(
-            input[share.win.base + cell_offset(share.win, cell)],
-            input[share.win.base + cell_offset(share.win, cell + REDUCE_THREADS)],
-            input[share.win.base + cell_offset(share.win, cell + 2u * REDUCE_THREADS)],
-            input[share.win.base + cell_offset(share.win, cell + 3u * REDUCE_THREADS)],
+            f32(input[share.win.base + cell_offset(share.win, cell)]),
+            f32(input[share.win.base + cell_offset(share.win, cell + REDUCE_THREADS)]),
+            f32(input[share.win.base + cell_offset(share.win, cell + 2u * REDUCE_THREADS)]),
+            f32(input[share.win.base + cell_offset(share.win, cell + 3u * REDUCE_THREADS)]),
         );
     }
     for (; cell < end; cell += REDUCE_THREADS) {
-        sums.x += input[share.win.base + cell_offset(share.win, cell)];
+        sums.x += f32(input[share.win.base + cell_offset(share.win, cell)]);
     }
     partial_value[me.slot] = (sums.x + sums.y) + (sums.z + sums.w);
     for (var half = REDUCE_THREADS / 2u; half > 0u; half = half >> 1u) {
@@ -319,9 +319,9 @@ fn adaptive_avg_pool_reduce(@builtin(workgroup_id) workgroup: vec3<u32>,
     }
     var total = partial_value[me.slot];
     if (share.first > 0u) {
-        total = output[me.output] + total;
+        total = f32(output[me.output]) + total;
     }
-    output[me.output] = finish_mean(share, total);
+    output[me.output] = to_element(finish_mean(share, total));
 }
 
 // A candidate maximum: a value and its plane offset.
@@ -355,7 +355,7 @@ fn reduce_max(me: Lane, share: Share) -> Best {
     for (var cell = share.first + me.lane; cell < share.first + share.count;
          cell += REDUCE_THREADS) {
         let at = cell_offset(share.win, cell);
-        best = better(best, Best(input[share.win.base + at], at));
+        best = better(best, Best(f32(input[share.win.base + at]), at));
     }
     partial_value[me.slot] = best.value;
     partial_index[me.slot] = best.index;
@@ -387,9 +387,9 @@ fn adaptive_max_pool_reduce(@builtin(workgroup_id) workgroup: vec3<u32>,
     if (share.first > 0u) {
         // Earlier passes' cells all come first: index 0 stands for them (this pass's cells are
         // at offsets of at least `first` > 0).
-        value = better(Best(output[me.output], 0u), best).value;
+        value = better(Best(f32(output[me.output]), 0u), best).value;
     }
-    output[me.output] = value;
+    output[me.output] = to_element(value);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -403,9 +403,9 @@ fn adaptive_max_pool_reduce_with_indices(@builtin(workgroup_id) workgroup: vec3<
         return;
     }
     if (share.first > 0u) {
-        best = better(Best(output[me.output], indices[me.output].x), best);
+        best = better(Best(f32(output[me.output]), indices[me.output].x), best);
     }
-    output[me.output] = best.value;
+    output[me.output] = to_element(best.value);
     // Plane offsets are below 2^31 (the host checks), so the high word is 0.
     indices[me.output] = vec2<u32>(best.index, 0u);
 }

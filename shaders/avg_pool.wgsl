@@ -3,8 +3,8 @@
 // output element. CPU twins: src/cpu/avg_pool.rs, src/cpu/adaptive_pool.rs.
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> input: array<f32>;
-@group(0) @binding(2) var<storage, read_write> output: array<f32>;
+@group(0) @binding(1) var<storage, read> input: array<Element>;
+@group(0) @binding(2) var<storage, read_write> output: array<Element>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn avg_pool(@builtin(global_invocation_id) gid: vec3<u32>,
@@ -38,15 +38,15 @@ fn avg_pool(@builtin(global_invocation_id) gid: vec3<u32>,
             for (var kw = tw.begin; kw < tw.end; kw++) {
                 let w = sw.start + i32(kw);
                 if (in_range(w, params.in_w)) {
-                    sum += input[base + u32(plane_offset(d, h, w))];
+                    sum += f32(input[base + u32(plane_offset(d, h, w))]);
                 }
             }
         }
     }
     if ((params.flags & FLAG_SUCCESSIVE_DIVISION) != 0u) {
         // Adaptive pooling's order: the depth, then the height, then the width.
-        output[i] = sum / f32(sd.cells) / f32(sh.cells) / f32(sw.cells);
+        output[i] = to_element(sum / f32(sd.cells) / f32(sh.cells) / f32(sw.cells));
         return;
     }
-    output[i] = sum / avg_divisor(sd, sh, sw);
+    output[i] = to_element(sum / avg_divisor(sd, sh, sw));
 }

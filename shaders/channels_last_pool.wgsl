@@ -6,8 +6,8 @@
 // src/cpu/adaptive_pool.rs, on the contiguous tensor.
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> input: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> output: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> input: array<vec4<Element>>;
+@group(0) @binding(2) var<storage, read_write> output: array<vec4<Element>>;
 // Four int64 indices per output vec4, as (low, high) word pairs, two per vec4<u32>.
 @group(0) @binding(3) var<storage, read_write> indices: array<vec4<u32>>;
 
@@ -29,7 +29,7 @@ fn lanes_of(j: u32) -> Lanes {
 // The four channels of `group` at plane offset `at` of batch n.
 fn input_lanes(n: u32, at: i32, group: u32) -> vec4<f32> {
     let cell = n * params.in_d * params.in_h * params.in_w + u32(at);
-    return input[cell * params.channel_groups + group];
+    return vec4<f32>(input[cell * params.channel_groups + group]);
 }
 
 fn window_max_lanes(j: u32) -> MaxLanes {
@@ -82,7 +82,7 @@ fn max_pool_channels_last(@builtin(global_invocation_id) gid: vec3<u32>,
     if (j >= params.total) {
         return;
     }
-    output[j] = window_max_lanes(j).value;
+    output[j] = to_element4(window_max_lanes(j).value);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -93,7 +93,7 @@ fn max_pool_channels_last_with_indices(@builtin(global_invocation_id) gid: vec3<
         return;
     }
     let best = window_max_lanes(j);
-    output[j] = best.value;
+    output[j] = to_element4(best.value);
     let words = int64_lanes(best.index);
     indices[2u * j] = words[0];
     indices[2u * j + 1u] = words[1];
@@ -137,8 +137,8 @@ fn avg_pool_channels_last(@builtin(global_invocation_id) gid: vec3<u32>,
     }
     if ((params.flags & FLAG_SUCCESSIVE_DIVISION) != 0u) {
         // Adaptive pooling over exact tiles: the depth, then the height, then the width.
-        output[j] = sum / f32(sd.cells) / f32(sh.cells) / f32(sw.cells);
+        output[j] = to_element4(sum / f32(sd.cells) / f32(sh.cells) / f32(sw.cells));
         return;
     }
-    output[j] = sum / avg_divisor(sd, sh, sw);
+    output[j] = to_element4(sum / avg_divisor(sd, sh, sw));
 }

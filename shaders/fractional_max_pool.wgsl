@@ -7,10 +7,10 @@
 // which also checks that every window lies inside the input; this shader only takes the max.
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> input: array<f32>;
+@group(0) @binding(1) var<storage, read> input: array<Element>;
 // Window starts, per plane: out_d starts along D, then out_h along H, then out_w along W.
 @group(0) @binding(2) var<storage, read> starts: array<u32>;
-@group(0) @binding(3) var<storage, read_write> output: array<f32>;
+@group(0) @binding(3) var<storage, read_write> output: array<Element>;
 // int64 indices as (low, high) words: byte-identical to little-endian i64.
 @group(0) @binding(4) var<storage, read_write> indices: array<vec2<u32>>;
 
@@ -38,7 +38,7 @@ fn window_max(i: u32) -> MaxResult {
         for (var th = 0u; th < kh; th++) {
             for (var tw = 0u; tw < kw; tw++) {
                 let at = plane_offset(d0 + i32(td), h0 + i32(th), w0 + i32(tw));
-                let v = input[base + u32(at)];
+                let v = f32(input[base + u32(at)]);
                 // NaN wins (the last NaN), otherwise strictly greater: the first tie wins.
                 let take = is_nan(v) || (!is_nan(best) && v > best);
                 best = select(best, v, take);
@@ -56,7 +56,7 @@ fn fractional_max_pool(@builtin(global_invocation_id) gid: vec3<u32>,
     if (i >= params.total) {
         return;
     }
-    output[i] = window_max(i).value;
+    output[i] = to_element(window_max(i).value);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -67,7 +67,7 @@ fn fractional_max_pool_with_indices(@builtin(global_invocation_id) gid: vec3<u32
         return;
     }
     let best = window_max(i);
-    output[i] = best.value;
+    output[i] = to_element(best.value);
     // Windows lie inside the plane, so the index is never negative: the high word is 0.
     indices[i] = vec2<u32>(u32(best.index), 0u);
 }
@@ -98,7 +98,8 @@ fn window_max_row(c: vec4<u32>, group: Group) -> MaxLanes {
             let cells = vec4<u32>(w0 + vec4<i32>(row_start)) + vec4<u32>(base);
             for (var tw = 0u; tw < KERNEL_W; tw++) {
                 let at = cells + vec4<u32>(tw);
-                let v = vec4<f32>(input[at.x], input[at.y], input[at.z], input[at.w]);
+                let taps = vec4<Element>(input[at.x], input[at.y], input[at.z], input[at.w]);
+                let v = vec4<f32>(taps);
                 // Per lane: NaN wins (the last NaN), otherwise strictly greater.
                 let take = lanes_nan(v) | (!lanes_nan(best) & (v > best));
                 best = select(best, v, take);
@@ -120,7 +121,7 @@ fn fractional_max_pool_rows(@builtin(global_invocation_id) gid: vec3<u32>,
     let group = group_of(c);
     let best = window_max_row(c, group);
     for (var lane = 0u; lane < group.count; lane++) {
-        output[group.first + lane] = best.value[lane];
+        output[group.first + lane] = to_element(best.value[lane]);
     }
 }
 
@@ -135,7 +136,7 @@ fn fractional_max_pool_rows_with_indices(@builtin(global_invocation_id) gid: vec
     let group = group_of(c);
     let best = window_max_row(c, group);
     for (var lane = 0u; lane < group.count; lane++) {
-        output[group.first + lane] = best.value[lane];
+        output[group.first + lane] = to_element(best.value[lane]);
         indices[group.first + lane] = vec2<u32>(u32(best.index[lane]), 0u);
     }
 }

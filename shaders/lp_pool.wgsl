@@ -7,8 +7,8 @@
 // p = -inf is -max_pool(-|x|).
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> input: array<f32>;
-@group(0) @binding(2) var<storage, read_write> output: array<f32>;
+@group(0) @binding(1) var<storage, read> input: array<Element>;
+@group(0) @binding(2) var<storage, read_write> output: array<Element>;
 
 // The two exponent bytes (the host's `Power::flags`): the power taken before pooling (p) and
 // the root taken after it (1/p). Pipeline constants, so that the compiler keeps only the pow
@@ -205,7 +205,7 @@ fn lp_pool(@builtin(global_invocation_id) gid: vec3<u32>,
             for (var kw = tw.begin; kw < tw.end; kw++) {
                 let w = sw.start + i32(kw);
                 if (in_range(w, params.in_w)) {
-                    let x = input[base + u32(plane_offset(d, h, w))];
+                    let x = f32(input[base + u32(plane_offset(d, h, w))]);
                     sum += torch_pow(x, params.norm_type, POWER_SPEC);
                 }
             }
@@ -216,7 +216,8 @@ fn lp_pool(@builtin(global_invocation_id) gid: vec3<u32>,
     let cleaned = select(average, 0.0, magnitude_bits(average) == 0u);
     // Kprod, the full kernel volume: partial ceil windows are rescaled by Kprod / k_eff.
     let volume = f32(params.k_d) * f32(params.k_h) * f32(params.k_w);
-    output[i] = torch_pow(cleaned * volume, root_exponent(params.norm_type), ROOT_SPEC);
+    let root = torch_pow(cleaned * volume, root_exponent(params.norm_type), ROOT_SPEC);
+    output[i] = to_element(root);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -254,7 +255,7 @@ fn lp_pool_inf_norm(@builtin(global_invocation_id) gid: vec3<u32>,
                 if (!in_range(w, params.in_w)) {
                     continue;
                 }
-                let x = input[base + u32(plane_offset(d, h, w))];
+                let x = f32(input[base + u32(plane_offset(d, h, w))]);
                 let v = bitcast<f32>(magnitude_bits(x) | negate);
                 // The max rule: NaN wins (the last NaN), otherwise strictly greater.
                 if (is_nan(v) || (!is_nan(best) && v > best)) {
@@ -263,7 +264,7 @@ fn lp_pool_inf_norm(@builtin(global_invocation_id) gid: vec3<u32>,
             }
         }
     }
-    output[i] = bitcast<f32>(bitcast<u32>(best) ^ negate);
+    output[i] = to_element(bitcast<f32>(bitcast<u32>(best) ^ negate));
 }
 
 // The starts along W of the four lanes of group c (a row kernel's).
@@ -275,7 +276,7 @@ fn lane_starts(c: vec4<u32>) -> vec4<u32> {
 // read its first cell instead (the callers discard them).
 fn row_cells(row: u32, w: vec4<u32>, inside: vec4<bool>) -> vec4<f32> {
     let at = select(vec4<u32>(0u), w, inside) + vec4<u32>(row);
-    return vec4<f32>(input[at.x], input[at.y], input[at.z], input[at.w]);
+    return vec4<f32>(vec4<Element>(input[at.x], input[at.y], input[at.z], input[at.w]));
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -329,7 +330,7 @@ fn lp_pool_rows(@builtin(global_invocation_id) gid: vec3<u32>,
         let average = sums[lane] / f32(sd.cells * sh.cells * cells_w[lane]);
         let cleaned = select(average, 0.0, magnitude_bits(average) == 0u);
         output[group.first + lane] =
-            torch_pow(cleaned * volume, root_exponent(params.norm_type), ROOT_SPEC);
+            to_element(torch_pow(cleaned * volume, root_exponent(params.norm_type), ROOT_SPEC));
     }
 }
 
@@ -375,6 +376,6 @@ fn lp_pool_inf_norm_rows(@builtin(global_invocation_id) gid: vec3<u32>,
         }
     }
     for (var lane = 0u; lane < group.count; lane++) {
-        output[group.first + lane] = bitcast<f32>(bitcast<u32>(best[lane]) ^ negate);
+        output[group.first + lane] = to_element(bitcast<f32>(bitcast<u32>(best[lane]) ^ negate));
     }
 }

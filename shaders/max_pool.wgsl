@@ -3,8 +3,8 @@
 // twin: src/cpu/max_pool.rs.
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> input: array<f32>;
-@group(0) @binding(2) var<storage, read_write> output: array<f32>;
+@group(0) @binding(1) var<storage, read> input: array<Element>;
+@group(0) @binding(2) var<storage, read_write> output: array<Element>;
 // int64 indices as (low, high) words: byte-identical to little-endian i64.
 @group(0) @binding(3) var<storage, read_write> indices: array<vec2<u32>>;
 
@@ -47,7 +47,7 @@ fn window_max(i: u32) -> MaxResult {
                     continue;
                 }
                 let at = plane_offset(d, h, w);
-                let v = input[base + u32(at)];
+                let v = f32(input[base + u32(at)]);
                 // NaN wins (the last NaN), otherwise strictly greater: the first tie wins.
                 let take = is_nan(v) || (!is_nan(best) && v > best);
                 best = select(best, v, take);
@@ -65,7 +65,7 @@ fn max_pool(@builtin(global_invocation_id) gid: vec3<u32>,
     if (i >= params.total) {
         return;
     }
-    output[i] = window_max(i).value;
+    output[i] = to_element(window_max(i).value);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -76,6 +76,6 @@ fn max_pool_with_indices(@builtin(global_invocation_id) gid: vec3<u32>,
         return;
     }
     let best = window_max(i);
-    output[i] = best.value;
+    output[i] = to_element(best.value);
     indices[i] = vec2<u32>(u32(best.index), select(0u, 0xffffffffu, best.index < 0));
 }

@@ -17,8 +17,8 @@
 // Two int64s, zeroed by the host: [1 + the last input position holding an invalid index (0:
 // none), that index].
 @group(0) @binding(3) var<storage, read_write> status: array<atomic<u32>>;
-@group(0) @binding(4) var<storage, read> input: array<f32>;
-@group(0) @binding(5) var<storage, read_write> output: array<f32>;
+@group(0) @binding(4) var<storage, read> input: array<Element>;
+@group(0) @binding(5) var<storage, read_write> output: array<Element>;
 
 const STATUS_POSITION: u32 = 0u;
 const STATUS_INDEX_LO: u32 = 2u;
@@ -73,6 +73,6 @@ fn max_unpool_gather(@builtin(global_invocation_id) gid: vec3<u32>,
     let claimant = settled_winner[i];
     // Every lane loads (claimant 0 from position 0, then discarded): no branch around the
     // load, which lavapipe runs lane by lane.
-    let value = select(0.0, input[max(claimant, 1u) - 1u], claimant != 0u);
-    output[i] = value;
+    let value = select(0.0, f32(input[max(claimant, 1u) - 1u]), claimant != 0u);
+    output[i] = to_element(value);
 }

@@ -9,7 +9,7 @@
 // src/cpu/adaptive_pool.rs.
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> input: array<f32>;
+@group(0) @binding(1) var<storage, read> input: array<Element>;
 
 // The window starts along W of the four outputs of group `c.w`.
 fn lane_starts(c: vec4<u32>) -> vec4<i32> {
@@ -25,7 +25,7 @@ fn lanes_in_range(w: vec4<i32>) -> vec4<bool> {
 // read its first cell instead (the callers discard them).
 fn row_lanes(row: u32, w: vec4<i32>, inside: vec4<bool>) -> vec4<f32> {
     let at = vec4<u32>(select(vec4<i32>(0), w, inside)) + vec4<u32>(row);
-    return vec4<f32>(input[at.x], input[at.y], input[at.z], input[at.w]);
+    return vec4<f32>(vec4<Element>(input[at.x], input[at.y], input[at.z], input[at.w]));
 }
 
 fn first_tap_lanes(start: vec4<i32>, dil: u32) -> vec4<i32> {

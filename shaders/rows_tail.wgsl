@@ -1,13 +1,13 @@
 // The row kernels' entry points for output rows whose length is not a multiple of four: the
 // last group of each row stores only its outputs, lane by lane. Follows row_pool.wgsl.
 
-@group(0) @binding(2) var<storage, read_write> output: array<f32>;
+@group(0) @binding(2) var<storage, read_write> output: array<Element>;
 // int64 indices as (low, high) words: byte-identical to little-endian i64.
 @group(0) @binding(3) var<storage, read_write> indices: array<vec2<u32>>;
 
 fn store_values(group: Group, values: vec4<f32>) {
     for (var lane = 0u; lane < group.count; lane++) {
-        output[group.first + lane] = values[lane];
+        output[group.first + lane] = to_element(values[lane]);
     }
 }
 

@@ -2,7 +2,7 @@
 // 16-byte aligned, so it is stored as one vec4 (lavapipe, 2x2 max pool on 112^2: 6.1-6.4 ms
 // against 6.9-8.9 ms with four scalar stores). Follows row_pool.wgsl.
 
-@group(0) @binding(2) var<storage, read_write> output: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> output: array<vec4<Element>>;
 // Four int64 indices per output vec4, as (low, high) word pairs, two per vec4<u32>.
 @group(0) @binding(3) var<storage, read_write> indices: array<vec4<u32>>;
 
@@ -13,7 +13,7 @@ fn max_pool_rows(@builtin(global_invocation_id) gid: vec3<u32>,
     if (j >= params.total) {
         return;
     }
-    output[j] = window_max_row(output_coord(j)).value;
+    output[j] = to_element4(window_max_row(output_coord(j)).value);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -24,7 +24,7 @@ fn max_pool_rows_with_indices(@builtin(global_invocation_id) gid: vec3<u32>,
         return;
     }
     let best = window_max_row(output_coord(j));
-    output[j] = best.value;
+    output[j] = to_element4(best.value);
     let words = int64_lanes(best.index);
     indices[2u * j] = words[0];
     indices[2u * j + 1u] = words[1];
@@ -37,5 +37,5 @@ fn avg_pool_rows(@builtin(global_invocation_id) gid: vec3<u32>,
     if (j >= params.total) {
         return;
     }
-    output[j] = window_avg_row(output_coord(j));
+    output[j] = to_element4(window_avg_row(output_coord(j)));
 }

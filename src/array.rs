@@ -8,3 +8,13 @@ pub struct Array<T> {
     /// The elements, row-major.
     pub data: Vec<T>,
 }
+
+impl<T: Copy> Array<T> {
+    /// The array with `f` applied to every element.
+    pub fn map<U>(&self, f: impl Fn(T) -> U) -> Array<U> {
+        Array {
+            shape: self.shape.clone(),
+            data: self.data.iter().map(|&x| f(x)).collect(),
+        }
+    }
+}

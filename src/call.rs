@@ -5,6 +5,7 @@ use crate::array::Array;
 use crate::context::Context;
 use crate::cpu;
 use crate::dims::dims_from_slice;
+use crate::dtype::Dtype;
 use crate::error::{Error, Result};
 use crate::memory_format::MemoryFormat;
 use crate::ops::avg_pool::AvgPool;
@@ -16,6 +17,7 @@ use crate::ops::max_unpool::UnpoolStatus;
 use crate::ops::{adaptive_avg_pool, adaptive_max_pool};
 use crate::planes::{self, PlaneSizes};
 use crate::tensor::{Element, Tensor};
+use half::f16;
 
 /// The ops [`call`] knows, by `torch.nn.functional` name.
 pub const OPS: [&str; 20] = [
@@ -131,9 +133,101 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
         inputs: &GpuInputs,
-        values: &Tensor,
+        values: &Values,
         indices: Option<&Tensor<i64>>,
     ) -> Result<Option<UnpoolStatus>>;
+}
+
+/// A GPU tensor of values of either float type: what a [`Call`] pools.
+#[derive(Clone, Debug)]
+pub enum Values {
+    /// float32 values.
+    F32(Tensor<f32>),
+    /// float16 values (computed in f32).
+    F16(Tensor<f16>),
+}
+
+impl Values {
+    /// A new tensor of `dtype` values, `shape`, in `format` (zeros in practice).
+    pub fn empty(
+        ctx: &Context,
+        dtype: Dtype,
+        shape: &[usize],
+        format: MemoryFormat,
+    ) -> Result<Self> {
+        Ok(match dtype {
+            Dtype::F32 => Values::F32(Tensor::empty_with_format(ctx, shape, format)?),
+            Dtype::F16 => Values::F16(Tensor::empty_with_format(ctx, shape, format)?),
+        })
+    }
+
+    /// `array` (row-major) in a new GPU tensor of `dtype` values (rounded to nearest) in
+    /// `format`.
+    pub fn upload(
+        ctx: &Context,
+        array: &Array<f32>,
+        dtype: Dtype,
+        format: MemoryFormat,
+    ) -> Result<Self> {
+        Ok(match dtype {
+            Dtype::F32 => Values::F32(upload(ctx, array, format)?),
+            Dtype::F16 => Values::F16(upload(ctx, &array.map(f16::from_f32), format)?),
+        })
+    }
+
+    /// The values read back row-major, widened to f32 (exactly).
+    pub fn download(&self, ctx: &Context) -> Result<Array<f32>> {
+        Ok(match self {
+            Values::F32(tensor) => download(ctx, tensor)?,
+            Values::F16(tensor) => download(ctx, tensor)?.map(f16::to_f32),
+        })
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> Dtype {
+        match self {
+            Values::F32(_) => Dtype::F32,
+            Values::F16(_) => Dtype::F16,
+        }
+    }
+
+    /// The shape, PyTorch order.
+    pub fn shape(&self) -> &[usize] {
+        match self {
+            Values::F32(tensor) => tensor.shape(),
+            Values::F16(tensor) => tensor.shape(),
+        }
+    }
+
+    /// The order of the elements in the buffer.
+    pub fn memory_format(&self) -> MemoryFormat {
+        match self {
+            Values::F32(tensor) => tensor.memory_format(),
+            Values::F16(tensor) => tensor.memory_format(),
+        }
+    }
+}
+
+/// Runs `$body` with `$input` and `$values` bound to the tensors inside two [`Values`] of the
+/// same type (an op's generic methods take either), or returns a mismatch error.
+macro_rules! with_values {
+    ($input:expr, $values:expr, |$i:ident, $v:ident| $body:expr) => {
+        match ($input, $values) {
+            ($crate::call::Values::F32($i), $crate::call::Values::F32($v)) => $body,
+            ($crate::call::Values::F16($i), $crate::call::Values::F16($v)) => $body,
+            (input, values) => Err($crate::call::dtype_mismatch(input, values)),
+        }
+    };
+}
+pub(crate) use with_values;
+
+/// The error for an output whose element type is not the input's.
+pub(crate) fn dtype_mismatch(input: &Values, values: &Values) -> Error {
+    Error::TensorMismatch(format!(
+        "the output holds {} values, but the input holds {}: outputs take their input's dtype",
+        values.dtype(),
+        input.dtype()
+    ))
 }
 
 /// The tensors an op reads, on the GPU (the random samples stay on the host: the window
@@ -141,7 +235,7 @@ pub trait Layer: std::fmt::Debug + Send + Sync {
 #[derive(Debug)]
 pub struct GpuInputs {
     /// The tensor to pool.
-    pub input: Tensor,
+    pub input: Values,
     /// The int64 positions to unpool to.
     pub indices: Option<Tensor<i64>>,
     /// PyTorch's `_random_samples`.
@@ -149,19 +243,20 @@ pub struct GpuInputs {
 }
 
 impl GpuInputs {
-    /// Uploads `inputs`.
+    /// Uploads `inputs` as float32.
     pub fn upload(ctx: &Context, inputs: &Inputs) -> Result<Self> {
-        Self::upload_with_format(ctx, inputs, MemoryFormat::Contiguous)
+        Self::upload_with_format(ctx, inputs, Dtype::F32, MemoryFormat::Contiguous)
     }
 
-    /// Uploads `inputs` (row-major) into GPU tensors in `format`.
+    /// Uploads `inputs` (row-major) into GPU tensors in `format`, the input's values as `dtype`.
     pub fn upload_with_format(
         ctx: &Context,
         inputs: &Inputs,
+        dtype: Dtype,
         format: MemoryFormat,
     ) -> Result<Self> {
         Ok(GpuInputs {
-            input: upload(ctx, &inputs.input, format)?,
+            input: Values::upload(ctx, &inputs.input, dtype, format)?,
             indices: match &inputs.indices {
                 Some(indices) => Some(upload(ctx, indices, format)?),
                 None => None,
@@ -174,8 +269,8 @@ impl GpuInputs {
 /// The tensors an op wrote, on the GPU.
 #[derive(Debug)]
 pub struct GpuOutputs {
-    /// The pooled values.
-    pub values: Tensor,
+    /// The pooled values, of the input's type.
+    pub values: Values,
     /// The int64 indices, when asked for.
     pub indices: Option<Tensor<i64>>,
     /// A check the GPU filled in, to read after submitting (max_unpool's index check).
@@ -194,6 +289,9 @@ pub struct Call {
     /// The memory format [`Call::run`] puts the tensors in on the GPU; host arrays stay
     /// row-major. Work split into pieces of planes runs contiguous.
     pub memory_format: MemoryFormat,
+    /// The values' element type [`Call::run`] computes on: host arrays hold f32, rounded to
+    /// this type on the way in and out.
+    pub dtype: Dtype,
 }
 
 impl Call {
@@ -236,7 +334,14 @@ impl Call {
                 _ => 1,
             },
             memory_format: MemoryFormat::Contiguous,
+            dtype: Dtype::F32,
         })
+    }
+
+    /// Sets the values' element type [`Call::run`] uses.
+    pub fn with_dtype(mut self, dtype: Dtype) -> Self {
+        self.dtype = dtype;
+        self
     }
 
     /// Sets the memory format [`Call::run`] uses on the GPU.
@@ -262,7 +367,7 @@ impl Call {
     ) -> Result<GpuOutputs> {
         let shape = self.layer.gpu_output_shape(inputs)?;
         let format = inputs.input.memory_format();
-        let values = Tensor::empty_with_format(ctx, &shape, format)?;
+        let values = Values::empty(ctx, inputs.input.dtype(), &shape, format)?;
         let indices = self
             .return_indices
             .then(|| Tensor::empty_with_format(ctx, &shape, format))
@@ -283,7 +388,7 @@ impl Call {
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
         inputs: &GpuInputs,
-        values: &Tensor,
+        values: &Values,
         indices: Option<&Tensor<i64>>,
     ) -> Result<Option<UnpoolStatus>> {
         if indices.is_some() != self.return_indices {
@@ -300,11 +405,12 @@ impl Call {
     /// Runs the call on `device`. Arguments are validated before any GPU work.
     ///
     /// On the GPU, inputs or outputs larger than one storage binding (or buffer) run in pieces
-    /// of whole `(n, c)` planes.
+    /// of whole `(n, c)` planes. On the CPU, float16 calls round the input to f16, compute in
+    /// f32 and round the values once, as the GPU does.
     pub fn run(&self, inputs: &Inputs, device: Device) -> Result<Outputs> {
         let output_shape = self.layer.output_shape(inputs)?;
         let Device::Gpu(ctx) = device else {
-            return self.layer.run_cpu(inputs, self.return_indices);
+            return self.run_cpu(inputs);
         };
         let sizes = PlaneSizes::new(inputs, self.rank, &output_shape, self.return_indices);
         let chunks = sizes.chunks(ctx)?;
@@ -337,9 +443,25 @@ impl Call {
 }
 
 impl Call {
+    /// The CPU reference, with float16's roundings around it.
+    fn run_cpu(&self, inputs: &Inputs) -> Result<Outputs> {
+        if self.dtype == Dtype::F32 {
+            return self.layer.run_cpu(inputs, self.return_indices);
+        }
+        let rounded = Inputs {
+            input: inputs.input.map(|x| self.dtype.round(x)),
+            ..inputs.clone()
+        };
+        let outputs = self.layer.run_cpu(&rounded, self.return_indices)?;
+        Ok(Outputs {
+            values: outputs.values.map(|x| self.dtype.round(x)),
+            ..outputs
+        })
+    }
+
     /// Uploads in `format`, records, submits, checks and reads back one piece of work.
     fn run_gpu(&self, ctx: &Context, inputs: &Inputs, format: MemoryFormat) -> Result<Outputs> {
-        let gpu = GpuInputs::upload_with_format(ctx, inputs, format)?;
+        let gpu = GpuInputs::upload_with_format(ctx, inputs, self.dtype, format)?;
         let mut encoder = ctx.encoder();
         let outputs = self.encode(ctx, &mut encoder, &gpu)?;
         ctx.submit(encoder)?;
@@ -347,7 +469,7 @@ impl Call {
             status.check(ctx)?;
         }
         Ok(Outputs {
-            values: download(ctx, &outputs.values)?,
+            values: outputs.values.download(ctx)?,
             indices: match &outputs.indices {
                 Some(indices) => Some(download(ctx, indices)?),
                 None => None,
@@ -469,10 +591,12 @@ impl<const R: usize> Layer for MaxPool<R> {
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
         inputs: &GpuInputs,
-        values: &Tensor,
+        values: &Values,
         indices: Option<&Tensor<i64>>,
     ) -> Result<Option<UnpoolStatus>> {
-        MaxPool::encode_into(self, ctx, encoder, &inputs.input, values, indices)?;
+        with_values!(&inputs.input, values, |input, values| {
+            MaxPool::encode_into(self, ctx, encoder, input, values, indices)
+        })?;
         Ok(None)
     }
 
@@ -521,10 +645,12 @@ impl<const R: usize> Layer for AvgPool<R> {
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
         inputs: &GpuInputs,
-        values: &Tensor,
+        values: &Values,
         _indices: Option<&Tensor<i64>>,
     ) -> Result<Option<UnpoolStatus>> {
-        AvgPool::encode_into(self, ctx, encoder, &inputs.input, values)?;
+        with_values!(&inputs.input, values, |input, values| {
+            AvgPool::encode_into(self, ctx, encoder, input, values)
+        })?;
         Ok(None)
     }
 

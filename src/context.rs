@@ -6,6 +6,7 @@ use std::str::FromStr;
 use std::sync::{Arc, RwLock};
 
 use crate::dispatch::workgroup_grid;
+use crate::dtype::Dtype;
 use crate::error::{Error, Result};
 use crate::pipelines::{Kernel, FLOAT_DIVISION_LIMIT};
 
@@ -127,6 +128,7 @@ pub fn runs_compute(adapter: &wgpu::Adapter) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct PipelineKey {
     kernel: Kernel,
+    dtype: Dtype,
     constants: Vec<(&'static str, u32)>,
 }
 
@@ -388,7 +390,7 @@ impl Context {
             .device
             .create_shader_module(wgpu::ShaderModuleDescriptor {
                 label,
-                source: wgpu::ShaderSource::Wgsl(kernel.source().into()),
+                source: wgpu::ShaderSource::Wgsl(kernel.source(key.dtype).into()),
             });
         let uniform = wgpu::BindGroupLayoutEntry {
             binding: 0,
@@ -496,6 +498,20 @@ impl Context {
         self.uniforms.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Refuses values of `dtype` on a device without the features its kernels need, before
+    /// `op` records anything.
+    pub fn require_dtype(&self, op: &str, dtype: Dtype) -> Result<()> {
+        match dtype.required_feature() {
+            Some((feature, name)) if !self.device.features().contains(feature) => {
+                Err(Error::MissingFeature {
+                    what: format!("{op} on {} tensors", dtype.name()),
+                    feature: name,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Records one dispatch of `kernel` over `invocations` outputs into `encoder`, with
     /// `params` as its uniform block and `buffers` bound in order from binding 1.
     pub(crate) fn record(
@@ -506,14 +522,25 @@ impl Context {
         buffers: &[&wgpu::Buffer],
         invocations: u32,
     ) -> Result<()> {
-        self.record_specialized(encoder, kernel, &[], params, buffers, invocations)
+        self.record_specialized(
+            encoder,
+            kernel,
+            Dtype::F32,
+            &[],
+            params,
+            buffers,
+            invocations,
+        )
     }
 
-    /// [`Context::record`] with `override` constants set on the pipeline (built once per set).
+    /// [`Context::record`] for values of `dtype`, with `override` constants set on the
+    /// pipeline (built once per set).
+    #[allow(clippy::too_many_arguments)] // one dispatch's worth of parts
     pub(crate) fn record_specialized(
         &self,
         encoder: &mut wgpu::CommandEncoder,
         kernel: Kernel,
+        dtype: Dtype,
         constants: &[(&'static str, u32)],
         params: &[u8],
         buffers: &[&wgpu::Buffer],
@@ -530,9 +557,17 @@ impl Context {
                 limit,
             });
         }
+        // Kernels that only move words or indices build once, whatever the values' type.
+        let dtype = if kernel.has_elements() {
+            dtype
+        } else {
+            Dtype::F32
+        };
+        self.require_dtype(kernel.entry_point(), dtype)?;
         let small_indices = u32::from(invocations < FLOAT_DIVISION_LIMIT);
         let cached = self.pipeline(&PipelineKey {
             kernel,
+            dtype,
             constants: [constants, &[("SMALL_INDICES", small_indices)]].concat(),
         })?;
         let label = Some(kernel.label());

@@ -46,6 +46,14 @@ pub enum Error {
         /// The adapter's (or wgpool's) limit.
         limit: u64,
     },
+    /// The device lacks a feature the work needs (`shader-f16` for float16 values).
+    #[error("{what} needs the device feature {feature}, which this device was created without")]
+    MissingFeature {
+        /// The work refused.
+        what: String,
+        /// The missing feature's WebGPU name.
+        feature: &'static str,
+    },
     /// No adapter matched the requested backend (and `WGPU_ADAPTER_NAME`, when set).
     #[error("no GPU adapter found: {0}")]
     NoAdapter(String),

@@ -3,6 +3,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use crate::dtype::Dtype;
 use crate::geometry::Window3;
 
 /// WGSL prepended to every op's shader.
@@ -71,11 +72,17 @@ pub enum Kernel {
     FractionalMaxPoolRows,
     /// [`Kernel::FractionalMaxPoolWithIndices`], four outputs of a row per invocation.
     FractionalMaxPoolRowsWithIndices,
+    /// [`Kernel::Transpose`] of 16-bit elements, two to a word.
+    TransposeHalves,
+    /// Values of the build's element type widened into f32.
+    Widen,
+    /// f32 values rounded into the build's element type.
+    Narrow,
 }
 
 impl Kernel {
     /// Every kernel, for tests that compile them all.
-    pub const ALL: [Kernel; 30] = [
+    pub const ALL: [Kernel; 33] = [
         Kernel::MaxPool,
         Kernel::MaxPoolWithIndices,
         Kernel::AvgPool,
@@ -106,6 +113,9 @@ impl Kernel {
         Kernel::LpPoolInfNormRows,
         Kernel::FractionalMaxPoolRows,
         Kernel::FractionalMaxPoolRowsWithIndices,
+        Kernel::TransposeHalves,
+        Kernel::Widen,
+        Kernel::Narrow,
     ];
 
     /// The op's own shader file, with its entry points (without `common.wgsl` and
@@ -141,7 +151,10 @@ impl Kernel {
             Kernel::MaxPoolChannelsLast
             | Kernel::MaxPoolChannelsLastWithIndices
             | Kernel::AvgPoolChannelsLast => include_str!("../shaders/channels_last_pool.wgsl"),
-            Kernel::Transpose => include_str!("../shaders/transpose.wgsl"),
+            Kernel::Transpose | Kernel::TransposeHalves => {
+                include_str!("../shaders/transpose.wgsl")
+            }
+            Kernel::Widen | Kernel::Narrow => include_str!("../shaders/widen.wgsl"),
             Kernel::MaxPoolRows | Kernel::MaxPoolRowsWithIndices | Kernel::AvgPoolRows => {
                 include_str!("../shaders/rows_whole.wgsl")
             }
@@ -165,12 +178,23 @@ impl Kernel {
         }
     }
 
-    /// The complete WGSL module: `common.wgsl`, the shared file if any, and the op's file.
-    pub fn source(self) -> String {
+    /// The complete WGSL module for values of `dtype`: the element type's file, `common.wgsl`,
+    /// the shared file if any, and the op's file.
+    pub fn source(self, dtype: Dtype) -> String {
+        let element = dtype.wgsl();
         match self.shared_file() {
-            Some(shared) => format!("{COMMON_WGSL}\n{shared}\n{}", self.shader_file()),
-            None => format!("{COMMON_WGSL}\n{}", self.shader_file()),
+            Some(shared) => format!("{element}\n{COMMON_WGSL}\n{shared}\n{}", self.shader_file()),
+            None => format!("{element}\n{COMMON_WGSL}\n{}", self.shader_file()),
         }
+    }
+
+    /// Whether the kernel reads or writes values of the build's element type. The others
+    /// (copy, transposes, unpool's scatter) move words or indices and are built for f32 only.
+    pub fn has_elements(self) -> bool {
+        !matches!(
+            self,
+            Kernel::Copy | Kernel::Transpose | Kernel::TransposeHalves | Kernel::MaxUnpoolScatter
+        )
     }
 
     /// The entry point, named after the `torch.nn.functional` op it implements.
@@ -206,6 +230,9 @@ impl Kernel {
             Kernel::LpPoolInfNormRows => "lp_pool_inf_norm_rows",
             Kernel::FractionalMaxPoolRows => "fractional_max_pool_rows",
             Kernel::FractionalMaxPoolRowsWithIndices => "fractional_max_pool_rows_with_indices",
+            Kernel::TransposeHalves => "convert_memory_format_halves",
+            Kernel::Widen => "widen",
+            Kernel::Narrow => "narrow",
         }
     }
 
@@ -213,6 +240,7 @@ impl Kernel {
     pub fn storage_bindings(self) -> &'static [bool] {
         match self {
             Kernel::MaxPool | Kernel::AvgPool | Kernel::Copy | Kernel::Transpose => &[true, false],
+            Kernel::TransposeHalves | Kernel::Widen | Kernel::Narrow => &[true, false],
             Kernel::MaxPoolChannelsLast | Kernel::AvgPoolChannelsLast => &[true, false],
             Kernel::MaxPoolChannelsLastWithIndices => &[true, false, false],
             Kernel::MaxPoolRows | Kernel::AvgPoolRows => &[true, false],
@@ -280,6 +308,9 @@ impl Kernel {
             Kernel::FractionalMaxPoolRowsWithIndices => {
                 "wgpool.fractional_max_pool_rows_with_indices"
             }
+            Kernel::TransposeHalves => "wgpool.convert_memory_format_halves",
+            Kernel::Widen => "wgpool.widen",
+            Kernel::Narrow => "wgpool.narrow",
         }
     }
 }

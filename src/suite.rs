@@ -4,6 +4,7 @@
 use crate::array::Array;
 use crate::call::{Inputs, Kwargs};
 use crate::cpu;
+use crate::dtype::Dtype;
 use crate::error::Result;
 use crate::memory_format::MemoryFormat;
 use crate::ops::max_pool::MaxPool2d;
@@ -20,6 +21,8 @@ pub struct Case {
     pub kwargs: Kwargs,
     /// The memory format of the GPU tensors.
     pub memory_format: MemoryFormat,
+    /// The values' element type.
+    pub dtype: Dtype,
 }
 
 fn ints(values: &[i64]) -> Option<Vec<i64>> {
@@ -33,6 +36,7 @@ fn case(op: &'static str, shape: &[usize], args: &'static str, kwargs: Kwargs) -
         args,
         kwargs,
         memory_format: MemoryFormat::Contiguous,
+        dtype: Dtype::F32,
     }
 }
 
@@ -44,10 +48,19 @@ fn channels_last(op: &'static str, shape: &[usize], args: &'static str, kwargs: 
     }
 }
 
+/// [`case`] on float16 values (`args` says so).
+fn float16(op: &'static str, shape: &[usize], args: &'static str, kwargs: Kwargs) -> Case {
+    Case {
+        dtype: Dtype::F16,
+        ..case(op, shape, args, kwargs)
+    }
+}
+
 const STEM: [usize; 4] = [8, 64, 112, 112];
 
 /// The suite: ResNet-style inference shapes for every op family, then the pools that have
-/// channels-last kernels again on channels-last tensors.
+/// channels-last kernels again on channels-last tensors, then the common pools on float16
+/// (rows a runner skips where the device lacks `shader-f16`).
 pub fn suite() -> Vec<Case> {
     let window = |k: i64, s: i64, p: i64| Kwargs {
         kernel_size: ints(&[k]),
@@ -57,6 +70,11 @@ pub fn suite() -> Vec<Case> {
     };
     let adaptive = |o: i64| Kwargs {
         output_size: Some(vec![Some(o)]),
+        ..Default::default()
+    };
+    let lp2 = || Kwargs {
+        norm_type: Some(2.0),
+        kernel_size: ints(&[2]),
         ..Default::default()
     };
     vec![
@@ -100,16 +118,7 @@ pub fn suite() -> Vec<Case> {
                 ..window(3, 2, 1)
             },
         ),
-        case(
-            "lp_pool2d",
-            &STEM,
-            "p=2 k2",
-            Kwargs {
-                norm_type: Some(2.0),
-                kernel_size: ints(&[2]),
-                ..Default::default()
-            },
-        ),
+        case("lp_pool2d", &STEM, "p=2 k2", lp2()),
         case(
             "fractional_max_pool2d",
             &STEM,
@@ -168,6 +177,24 @@ pub fn suite() -> Vec<Case> {
             "k2, NDHWC",
             window(2, 2, 0),
         ),
+        float16("max_pool2d", &STEM, "k3 s2 p1, f16", window(3, 2, 1)),
+        float16("max_pool2d", &STEM, "k2 s2, f16", window(2, 2, 0)),
+        float16("avg_pool2d", &STEM, "k2 s2, f16", window(2, 2, 0)),
+        float16(
+            "adaptive_avg_pool2d",
+            &[8, 2048, 7, 7],
+            "to 1, f16",
+            adaptive(1),
+        ),
+        float16("lp_pool2d", &STEM, "p=2 k2, f16", lp2()),
+        Case {
+            memory_format: MemoryFormat::ChannelsLast,
+            ..float16("max_pool2d", &STEM, "k3 s2 p1, NHWC, f16", window(3, 2, 1))
+        },
+        Case {
+            memory_format: MemoryFormat::ChannelsLast,
+            ..float16("avg_pool2d", &STEM, "k2 s2, NHWC, f16", window(2, 2, 0))
+        },
     ]
 }
 
@@ -192,7 +219,10 @@ impl Case {
         let len = case.shape.iter().product();
         let mut inputs = Inputs::new(Array {
             shape: case.shape.clone(),
-            data: values(len, 1),
+            data: values(len, 1)
+                .into_iter()
+                .map(|v| case.dtype.round(v))
+                .collect(),
         });
         if case.op.starts_with("max_unpool") {
             let stem = values(STEM.iter().product(), 2);

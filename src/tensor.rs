@@ -11,10 +11,11 @@ use crate::memory_format::MemoryFormat;
 mod sealed {
     pub trait Sealed {}
     impl Sealed for f32 {}
+    impl Sealed for half::f16 {}
     impl Sealed for i64 {}
 }
 
-/// Element types of wgpool tensors: `f32` values and `i64` (PyTorch's int64) indices.
+/// Element types of wgpool tensors: `f32` or `f16` values and `i64` (PyTorch's int64) indices.
 pub trait Element: Pod + sealed::Sealed + Send + Sync + std::fmt::Debug {
     /// NumPy's name for the type.
     const NAME: &'static str;
@@ -22,6 +23,10 @@ pub trait Element: Pod + sealed::Sealed + Send + Sync + std::fmt::Debug {
 
 impl Element for f32 {
     const NAME: &'static str = "float32";
+}
+
+impl Element for half::f16 {
+    const NAME: &'static str = "float16";
 }
 
 impl Element for i64 {
@@ -89,8 +94,11 @@ impl<T: Element> Tensor<T> {
             )));
         }
         if !data.is_empty() {
-            ctx.queue()
-                .write_buffer(&tensor.buffer, 0, bytemuck::cast_slice(data));
+            let bytes: &[u8] = bytemuck::cast_slice(data);
+            // wgpu copies whole words: an odd number of f16s gets a zero half after it.
+            let mut padded = bytes.to_vec();
+            padded.resize(bytes.len().next_multiple_of(4), 0);
+            ctx.queue().write_buffer(&tensor.buffer, 0, &padded);
         }
         Ok(tensor)
     }

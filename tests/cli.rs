@@ -10,7 +10,8 @@ use std::process::Command;
 use common::conformance::{cases, mismatch, read_f32, read_i64, Case};
 use serde_json::Value;
 use wgpool::call::Outputs;
-use wgpool::Error;
+use wgpool::npy::{self, NpyData};
+use wgpool::{f16, Error};
 
 /// A JSON kwarg as run.py formats it: tuples comma-separated, `none` for null entries.
 fn flag_value(value: &Value) -> String {
@@ -228,12 +229,28 @@ fn cli_bench_writes_json_and_plots() {
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert!(["timestamp", "wall"].contains(&report["timing"].as_str().unwrap()));
     let rows = report["results"].as_array().unwrap();
-    assert_eq!(rows.len(), 8, "the eight max_pool2d rows of the suite");
-    let channels_last = rows
-        .iter()
-        .filter(|row| row["memory_format"] == "channels_last")
-        .count();
-    assert_eq!(channels_last, 4, "four of them on channels-last tensors");
+    let count = |key: &str, value: &str| rows.iter().filter(|row| row[key] == value).count();
+    // float16 rows run where the device has shader-f16 (not on GL).
+    let f16_rows = match common::gpu().unwrap().device().features() {
+        f if f.contains(wgpu::Features::SHADER_F16) => 3,
+        _ => 0,
+    };
+    assert_eq!(
+        count("dtype", "float32"),
+        8,
+        "the eight f32 max_pool2d rows"
+    );
+    assert_eq!(
+        count("dtype", "float16"),
+        f16_rows,
+        "the f16 max_pool2d rows"
+    );
+    assert_eq!(rows.len(), 8 + f16_rows, "no other rows");
+    assert_eq!(
+        count("memory_format", "channels_last"),
+        4 + f16_rows / 3,
+        "four f32 rows and one f16 row on channels-last tensors"
+    );
     for row in rows {
         for key in ["ms", "gbps", "copy_gbps", "ratio_to_copy", "cpu_ms"] {
             let value = row[key].as_f64().unwrap();
@@ -249,16 +266,30 @@ fn cli_selftest_passes_for_every_op_family() {
         return;
     }
     let backend = std::env::var("WGPOOL_TEST_BACKEND").unwrap_or_else(|_| "any".into());
-    // Both ways of visiting large adaptive windows, whatever this adapter picks by itself, and
-    // both memory formats.
-    for (reduction, format) in [
-        ("parallel", "contiguous"),
-        ("per-output", "contiguous"),
-        ("parallel", "channels_last"),
-    ] {
+    // Both ways of visiting large adaptive windows, whatever this adapter picks by itself, both
+    // memory formats, and float16 where the device has it.
+    let has_f16 = common::gpu()
+        .unwrap()
+        .device()
+        .features()
+        .contains(wgpu::Features::SHADER_F16);
+    let runs = [
+        ("parallel", "contiguous", "float32"),
+        ("per-output", "contiguous", "float32"),
+        ("parallel", "channels_last", "float32"),
+        ("per-output", "channels_last", "float16"),
+    ];
+    for (reduction, format, dtype) in runs.into_iter().filter(|r| has_f16 || r.2 == "float32") {
         let result = Command::new(env!("CARGO_BIN_EXE_wgpool"))
             .args(["selftest", "--quick", "--backend", &backend])
-            .args(["--reduction", reduction, "--memory-format", format])
+            .args([
+                "--reduction",
+                reduction,
+                "--memory-format",
+                format,
+                "--dtype",
+                dtype,
+            ])
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&result.stdout);
@@ -275,4 +306,103 @@ fn cli_selftest_passes_for_every_op_family() {
             assert!(row.ends_with("pass"), "{reduction}: {row}");
         }
     }
+}
+
+#[test]
+fn cli_reads_and_writes_float16_npy() {
+    let Some(ctx) = common::gpu() else { return };
+    let dir = std::env::temp_dir().join(format!("wgpool-cli-f16-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, shape: &[usize], values: &[f32]| {
+        let path = dir.join(name);
+        let bits = values.iter().map(|&v| f16::from_f32(v).to_bits()).collect();
+        npy::write(&path, shape, &NpyData::F16(bits)).unwrap();
+        path
+    };
+    let input: Vec<f32> = (0..2 * 3 * 9 * 10)
+        .map(|i| ((i * 37) % 101) as f32 / 7.0)
+        .collect();
+    let x = write("x.npy", &[2, 3, 9, 10], &input);
+    let backend = std::env::var("WGPOOL_TEST_BACKEND").unwrap_or_else(|_| "any".into());
+    let has_f16 = ctx.device().features().contains(wgpu::Features::SHADER_F16);
+    let run = |op: &str, backend: &str, output: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_wgpool"))
+            .args([
+                "run",
+                op,
+                "--kernel-size",
+                "3",
+                "--stride",
+                "2",
+                "--backend",
+                backend,
+            ])
+            .arg("--input")
+            .arg(&x)
+            .arg("--output")
+            .arg(output)
+            .output()
+            .unwrap()
+    };
+    for op in ["avg_pool2d", "max_pool2d"] {
+        let (gpu_out, cpu_out) = (dir.join(format!("{op}.gpu.npy")), dir.join("cpu.npy"));
+        let cpu = run(op, "cpu", &cpu_out);
+        assert!(
+            cpu.status.success(),
+            "{}",
+            String::from_utf8_lossy(&cpu.stderr)
+        );
+        let gpu = run(op, &backend, &gpu_out);
+        if !has_f16 {
+            let stderr = String::from_utf8_lossy(&gpu.stderr);
+            assert!(
+                !gpu.status.success() && stderr.contains("shader-f16"),
+                "{stderr}"
+            );
+            assert!(
+                !gpu_out.exists(),
+                "a refused call wrote {}",
+                gpu_out.display()
+            );
+            continue;
+        }
+        assert!(
+            gpu.status.success(),
+            "{}",
+            String::from_utf8_lossy(&gpu.stderr)
+        );
+        let read = |path: &Path| match npy::read(path).unwrap().data {
+            NpyData::F16(bits) => bits,
+            other => panic!("{op}: a float16 input gave {} output", other.dtype().name()),
+        };
+        // Values rounded once from f32 sums: the same f16, or its neighbour.
+        for (g, c) in read(&gpu_out).into_iter().zip(read(&cpu_out)) {
+            assert!(
+                g.abs_diff(c) <= u16::from(op == "avg_pool2d"),
+                "{op}: {g:#x} vs {c:#x}"
+            );
+        }
+    }
+
+    // PyTorch refuses random samples of another dtype than the input's.
+    let samples_path = dir.join("samples.npy");
+    npy::write(&samples_path, &[2, 3, 2], &NpyData::F32(vec![0.5; 12])).unwrap();
+    let output = dir.join("fractional.npy");
+    let refused = Command::new(env!("CARGO_BIN_EXE_wgpool"))
+        .args(["run", "fractional_max_pool2d", "--kernel-size", "2"])
+        .args(["--output-size", "4,4", "--backend", "cpu", "--input"])
+        .arg(&x)
+        .arg("--random-samples")
+        .arg(&samples_path)
+        .arg("--output")
+        .arg(&output)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && stderr.contains("dtype"),
+        "{stderr}"
+    );
+    assert!(!output.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use common::conformance::{cases, mismatch, Case};
-use wgpool::call::{Call, Device, GpuInputs, Outputs};
+use wgpool::call::{Call, Device, GpuInputs, Outputs, Values};
 use wgpool::{Array, Context, Error, MemoryFormat, Result, Tensor};
 
 fn run_all(device: Device) {
@@ -80,7 +80,7 @@ fn run_into_filled_outputs(ctx: &Context, case: &Case) -> Result<Outputs> {
         0 => Tensor::empty(ctx, &shape),
         _ => Tensor::upload(ctx, &vec![value; len], &shape),
     };
-    let values = filled(f32::NAN)?;
+    let values = Values::F32(filled(f32::NAN)?);
     let indices = match call.return_indices {
         true => Some(match len {
             0 => Tensor::empty(ctx, &shape)?,
@@ -95,10 +95,7 @@ fn run_into_filled_outputs(ctx: &Context, case: &Case) -> Result<Outputs> {
         status.check(ctx)?;
     }
     Ok(Outputs {
-        values: Array {
-            shape: shape.clone(),
-            data: values.download(ctx)?,
-        },
+        values: values.download(ctx)?,
         indices: match indices {
             Some(indices) => Some(Array {
                 shape,
@@ -137,7 +134,7 @@ fn encode_into_refuses_indices_that_were_not_asked_for_and_missing_ones() {
         data: (0..16).map(|v| v as f32).collect(),
     };
     let gpu = GpuInputs::upload(ctx, &wgpool::call::Inputs::new(input)).unwrap();
-    let values = Tensor::empty(ctx, &[1, 1, 2, 2]).unwrap();
+    let values = Values::F32(Tensor::empty(ctx, &[1, 1, 2, 2]).unwrap());
     let indices = Tensor::<i64>::empty(ctx, &[1, 1, 2, 2]).unwrap();
     for (return_indices, given) in [(false, Some(&indices)), (true, None)] {
         let kwargs = wgpool::call::Kwargs {

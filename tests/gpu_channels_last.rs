@@ -9,10 +9,10 @@ mod common;
 mod random;
 
 use random::{assert_avg_close, assert_bits_eq, fill, Rng, FILLS};
-use wgpool::call::{Call, GpuInputs, Inputs, Kwargs};
+use wgpool::call::{Call, GpuInputs, Inputs, Kwargs, Values};
 use wgpool::{
-    AdaptiveAvgPool2d, Array, AvgPool, Context, Element, Error, MaxPool, MaxPool2d, MemoryFormat,
-    Tensor,
+    AdaptiveAvgPool2d, Array, AvgPool, Context, Dtype, Element, Error, MaxPool, MaxPool2d,
+    MemoryFormat, Tensor,
 };
 
 const LAST: MemoryFormat = MemoryFormat::ChannelsLast;
@@ -245,7 +245,7 @@ fn outputs_in_another_format_than_the_input_are_refused() {
     );
     // max_unpool reads an indices tensor, which must follow the input too.
     let unpool = wgpool::MaxUnpool2d::new(2);
-    let pooled_last = Tensor::empty_with_format(ctx, &out_shape, LAST).unwrap();
+    let pooled_last: Tensor = Tensor::empty_with_format(ctx, &out_shape, LAST).unwrap();
     let out = Tensor::empty_with_format(ctx, &shape, LAST).unwrap();
     let status = unpool.encode_into(
         ctx,
@@ -274,12 +274,18 @@ fn calls_allocate_outputs_in_the_input_format() {
             ..Default::default()
         };
         let call = Call::new(op, &kwargs).unwrap();
-        let gpu = GpuInputs::upload_with_format(ctx, &inputs, LAST).unwrap();
+        let gpu = GpuInputs::upload_with_format(ctx, &inputs, Dtype::F32, LAST).unwrap();
         let mut encoder = ctx.encoder();
         let outputs = call.encode(ctx, &mut encoder, &gpu).unwrap();
         ctx.submit(encoder).unwrap();
         let expected = call.run(&inputs, wgpool::call::Device::Cpu).unwrap();
-        let got = download_contiguous(ctx, &outputs.values);
+        let Values::F32(values) = &outputs.values else {
+            panic!(
+                "{op}: float32 inputs gave {} values",
+                outputs.values.dtype()
+            );
+        };
+        let got = download_contiguous(ctx, values);
         assert_bits_eq(&got, &expected.values.data, &op);
         let indices = outputs.indices.as_ref().unwrap();
         assert_eq!(

@@ -650,7 +650,7 @@ fn huge_kernels_in_ceil_mode() {
 fn empty_batch_gives_an_empty_output() {
     let Some(ctx) = common::gpu() else { return };
     fn check<const R: usize>(ctx: &Context, options: LpPool<R>, shape: &[usize], out: &[usize]) {
-        let input = Tensor::upload(ctx, &[], shape).unwrap();
+        let input: Tensor = Tensor::upload(ctx, &[], shape).unwrap();
         let values = options.forward(ctx, &input).unwrap();
         assert_eq!(values.shape(), out);
         assert!(values.is_empty() && values.download(ctx).unwrap().is_empty());

@@ -509,7 +509,7 @@ fn spec_largest_kernel_on_a_tiny_input() {
 fn empty_batch_gives_an_empty_output() {
     let Some(ctx) = common::gpu() else { return };
     fn check<const R: usize>(ctx: &Context, options: MaxPool<R>, shape: &[usize], out: &[usize]) {
-        let input = Tensor::upload(ctx, &[], shape).unwrap();
+        let input: Tensor = Tensor::upload(ctx, &[], shape).unwrap();
         let (values, indices) = options.forward_with_indices(ctx, &input).unwrap();
         assert_eq!((values.shape(), indices.shape()), (out, out));
         assert!(values.download(ctx).unwrap().is_empty());

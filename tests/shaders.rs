@@ -1,7 +1,9 @@
-//! Tier 1 shader checks: no GPU, milliseconds. Every [`Kernel`] in [`Kernel::ALL`] is parsed
-//! and validated by naga with the capabilities every WebGPU backend has, its
+//! Tier 1 shader checks: no GPU, milliseconds. Every [`Kernel`] in [`Kernel::ALL`] is built for
+//! f32 values, and those with values for f16 too; every build is parsed and validated by naga
+//! with the capabilities every WebGPU backend has (plus `shader-f16` for f16 builds), its
 //! `WORKGROUP_SIZE` override is resolved and its entry point translated to SPIR-V, MSL, HLSL
-//! and GLSL, and its uniform layout and bindings are compared with what the host declares.
+//! and (f32 builds: GL has no f16) GLSL, and its uniform layout and bindings are compared with
+//! what the host declares.
 
 use std::collections::BTreeSet;
 use std::mem::{offset_of, size_of};
@@ -16,6 +18,7 @@ use wgpool::pipelines::{
     DivMagic, Kernel, WindowParams, COMMON_WGSL, FLAG_COUNT_INCLUDE_PAD, FLAG_DIVISOR_OVERRIDE,
     FLAG_SUCCESSIVE_DIVISION,
 };
+use wgpool::Dtype;
 
 /// The workgroup sizes the override is resolved to before translation.
 const WORKGROUP_SIZES: [u32; 2] = [64, 256];
@@ -29,15 +32,65 @@ fn kernels() -> &'static [Kernel] {
     &Kernel::ALL
 }
 
+/// A kernel built for values of one type, as the host builds it.
+#[derive(Clone, Copy)]
+struct Build {
+    kernel: Kernel,
+    dtype: Dtype,
+}
+
+impl std::fmt::Debug for Build {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?} ({})", self.kernel, self.dtype)
+    }
+}
+
+impl Build {
+    fn entry_point(self) -> &'static str {
+        self.kernel.entry_point()
+    }
+
+    fn storage_bindings(self) -> &'static [bool] {
+        self.kernel.storage_bindings()
+    }
+
+    fn source(self) -> String {
+        self.kernel.source(self.dtype)
+    }
+}
+
+/// Every build: each kernel for f32, and for f16 those that read or write values.
+fn builds() -> Vec<Build> {
+    let builds: Vec<Build> = kernels()
+        .iter()
+        .flat_map(|&kernel| {
+            Dtype::ALL
+                .into_iter()
+                .filter(move |&dtype| dtype == Dtype::F32 || kernel.has_elements())
+                .map(move |dtype| Build { kernel, dtype })
+        })
+        .collect();
+    assert!(
+        builds.iter().any(|b| b.dtype == Dtype::F16),
+        "no kernel is built for f16"
+    );
+    builds
+}
+
 /// Parses `source` (the WGSL of `what`), panicking with naga's rendered diagnostic.
 fn parse(what: &str, source: &str) -> Module {
     naga::front::wgsl::parse_str(source)
         .unwrap_or_else(|e| panic!("{what}: WGSL parse error:\n{}", e.emit_to_string(source)))
 }
 
-/// Validates `module` with the default capabilities, i.e. what every WebGPU backend supports.
-fn validate(what: &str, source: &str, module: &Module) -> ModuleInfo {
-    Validator::new(ValidationFlags::all(), Capabilities::default())
+/// Validates `module` with the default capabilities, i.e. what every WebGPU backend supports,
+/// plus f16 arithmetic for f16 builds (what the `shader-f16` feature grants).
+fn validate(what: &str, source: &str, module: &Module, dtype: Dtype) -> ModuleInfo {
+    let capabilities = match dtype {
+        Dtype::F32 => Capabilities::default(),
+        Dtype::F16 => Capabilities::default() | Capabilities::SHADER_FLOAT16,
+    };
+    Validator::new(ValidationFlags::all(), capabilities)
         .validate(module)
         .unwrap_or_else(|e| {
             panic!(
@@ -48,17 +101,17 @@ fn validate(what: &str, source: &str, module: &Module) -> ModuleInfo {
 }
 
 /// Parses and validates `kernel.source()`.
-fn compile(kernel: Kernel) -> (String, Module, ModuleInfo) {
+fn compile(kernel: Build) -> (String, Module, ModuleInfo) {
     let source = kernel.source();
     let what = format!("{kernel:?}");
     let module = parse(&what, &source);
-    let info = validate(&what, &source, &module);
+    let info = validate(&what, &source, &module, kernel.dtype);
     (source, module, info)
 }
 
 /// The module of `kernel` with `WORKGROUP_SIZE = size`, reduced to the kernel's entry point
 /// and revalidated, as a backend receives it.
-fn resolve(kernel: Kernel, size: u32) -> (Module, ModuleInfo) {
+fn resolve(kernel: Build, size: u32) -> (Module, ModuleInfo) {
     let (_, module, info) = compile(kernel);
     let mut constants = PipelineConstants::default();
     constants.insert(WORKGROUP_SIZE.to_string(), f64::from(size));
@@ -74,9 +127,9 @@ fn resolve(kernel: Kernel, size: u32) -> (Module, ModuleInfo) {
     (module.into_owned(), info.into_owned())
 }
 
-/// Runs `check` on the resolved module of every kernel at every workgroup size.
-fn for_each_resolved(mut check: impl FnMut(Kernel, u32, &Module, &ModuleInfo)) {
-    for &kernel in kernels() {
+/// Runs `check` on the resolved module of every build of `dtypes` at every workgroup size.
+fn for_each_resolved(dtypes: &[Dtype], mut check: impl FnMut(Build, u32, &Module, &ModuleInfo)) {
+    for kernel in builds().into_iter().filter(|b| dtypes.contains(&b.dtype)) {
         for size in WORKGROUP_SIZES {
             let (module, info) = resolve(kernel, size);
             check(kernel, size, &module, &info);
@@ -85,7 +138,7 @@ fn for_each_resolved(mut check: impl FnMut(Kernel, u32, &Module, &ModuleInfo)) {
 }
 
 /// The index of `kernel`'s compute entry point in `module`.
-fn entry_point_index(kernel: Kernel, module: &Module) -> usize {
+fn entry_point_index(kernel: Build, module: &Module) -> usize {
     let name = kernel.entry_point();
     let found: Vec<usize> = module
         .entry_points
@@ -155,7 +208,7 @@ fn kernel_list_is_nonempty_and_distinct() {
 
 #[test]
 fn every_kernel_parses() {
-    for &kernel in kernels() {
+    for kernel in builds() {
         let source = kernel.source();
         let module = parse(&format!("{kernel:?}"), &source);
         assert!(
@@ -167,7 +220,7 @@ fn every_kernel_parses() {
 
 #[test]
 fn every_kernel_validates_with_default_capabilities() {
-    for &kernel in kernels() {
+    for kernel in builds() {
         let (_, module, info) = compile(kernel);
         let index = entry_point_index(kernel, &module);
         assert!(
@@ -181,25 +234,28 @@ fn every_kernel_validates_with_default_capabilities() {
 }
 
 #[test]
-fn every_shader_file_validates_with_only_common_and_its_shared_file_prepended() {
+fn every_shader_file_validates_with_only_its_element_type_common_and_shared_file_prepended() {
     // The constant the host prepends is the file on disk.
     assert_eq!(
         COMMON_WGSL,
         read_shader("common.wgsl"),
         "COMMON_WGSL differs from shaders/common.wgsl"
     );
-    for &kernel in kernels() {
+    for build in builds() {
+        let kernel = build.kernel;
         let file = kernel.shader_file();
+        let element = build.dtype.wgsl();
         let source = match kernel.shared_file() {
-            Some(shared) => format!("{COMMON_WGSL}\n{shared}\n{file}"),
-            None => format!("{COMMON_WGSL}\n{file}"),
+            Some(shared) => format!("{element}\n{COMMON_WGSL}\n{shared}\n{file}"),
+            None => format!("{element}\n{COMMON_WGSL}\n{file}"),
         };
         assert_eq!(
             source,
-            kernel.source(),
-            "{kernel:?}: source() is not COMMON_WGSL, shared_file() and shader_file()"
+            build.source(),
+            "{build:?}: source() is not the element type, COMMON_WGSL, shared_file() and \
+             shader_file()"
         );
-        for part in std::iter::once(file).chain(kernel.shared_file()) {
+        for part in [file, element].into_iter().chain(kernel.shared_file()) {
             assert!(
                 op_shader_files()
                     .iter()
@@ -207,9 +263,9 @@ fn every_shader_file_validates_with_only_common_and_its_shared_file_prepended() 
                 "{kernel:?}: a file of its source is none of the files in shaders/"
             );
         }
-        let what = format!("{kernel:?} (common.wgsl + its own file only)");
+        let what = format!("{build:?} (element type + common.wgsl + its own files only)");
         let module = parse(&what, &source);
-        validate(&what, &source, &module);
+        validate(&what, &source, &module, build.dtype);
     }
     // No file in shaders/ escapes these checks by belonging to no kernel.
     for name in op_shader_files() {
@@ -217,15 +273,17 @@ fn every_shader_file_validates_with_only_common_and_its_shared_file_prepended() 
         assert!(
             kernels()
                 .iter()
-                .any(|k| k.shader_file() == text || k.shared_file() == Some(&text)),
-            "shaders/{name} is the shader_file() or shared_file() of no kernel in Kernel::ALL"
+                .any(|k| k.shader_file() == text || k.shared_file() == Some(&text))
+                || Dtype::ALL.iter().any(|d| d.wgsl() == text),
+            "shaders/{name} is the shader_file() or shared_file() of no kernel in Kernel::ALL, \
+             and no Dtype's wgsl()"
         );
     }
 }
 
 #[test]
 fn workgroup_size_override_resolves() {
-    for_each_resolved(|kernel, size, module, _| {
+    for_each_resolved(&Dtype::ALL, |kernel, size, module, _| {
         // naga 30 keeps the `overrides` arena (its docs say otherwise), but no expression may
         // still read one.
         let unresolved = module
@@ -270,7 +328,7 @@ fn translates_to_spirv() {
     const OP_EXECUTION_MODE: u32 = 16;
     const GL_COMPUTE: u32 = 5;
     const LOCAL_SIZE: u32 = 17;
-    for_each_resolved(|kernel, size, module, info| {
+    for_each_resolved(&Dtype::ALL, |kernel, size, module, info| {
         let name = kernel.entry_point();
         let pipeline = naga::back::spv::PipelineOptions {
             shader_stage: ShaderStage::Compute,
@@ -327,7 +385,7 @@ fn translates_to_spirv() {
 
 #[test]
 fn translates_to_msl() {
-    for_each_resolved(|kernel, size, module, info| {
+    for_each_resolved(&Dtype::ALL, |kernel, size, module, info| {
         let name = kernel.entry_point();
         let options = naga::back::msl::Options {
             lang_version: (2, 0),
@@ -355,9 +413,14 @@ fn translates_to_msl() {
 #[test]
 fn translates_to_hlsl() {
     use naga::back::hlsl::{Options, PipelineOptions, ShaderModel, Writer};
-    for_each_resolved(|kernel, size, module, info| {
+    for_each_resolved(&Dtype::ALL, |kernel, size, module, info| {
         let name = kernel.entry_point();
-        for shader_model in [ShaderModel::V5_1, ShaderModel::V6_0] {
+        // 16-bit types need shader model 6.2 (DXC); wgpu offers shader-f16 on DX12 only there.
+        let models: &[ShaderModel] = match kernel.dtype {
+            Dtype::F32 => &[ShaderModel::V5_1, ShaderModel::V6_0],
+            Dtype::F16 => &[ShaderModel::V6_2],
+        };
+        for &shader_model in models {
             let options = Options {
                 shader_model,
                 ..Default::default()
@@ -395,7 +458,8 @@ fn translates_to_hlsl() {
 #[test]
 fn translates_to_glsl() {
     use naga::back::glsl::{Options, PipelineOptions, Version, Writer};
-    for_each_resolved(|kernel, size, module, info| {
+    // f32 builds only: GLSL has no f16 type, and wgpu's GL backend never offers shader-f16.
+    for_each_resolved(&[Dtype::F32], |kernel, size, module, info| {
         let name = kernel.entry_point();
         let options = Options {
             version: Version::Embedded {
@@ -518,7 +582,7 @@ fn window_params_members() -> Vec<Member> {
 #[test]
 fn params_layout_matches_window_params() {
     let expected = window_params_members();
-    for &kernel in kernels() {
+    for kernel in builds() {
         let (_, module, _) = compile(kernel);
         let found: Vec<_> = module
             .types
@@ -574,7 +638,7 @@ fn params_layout_matches_window_params() {
 
 #[test]
 fn flag_constants_match_rust() {
-    for &kernel in kernels() {
+    for kernel in builds() {
         let (_, module, _) = compile(kernel);
         for (name, value) in [
             ("FLAG_COUNT_INCLUDE_PAD", FLAG_COUNT_INCLUDE_PAD),
@@ -598,7 +662,7 @@ fn flag_constants_match_rust() {
 
 #[test]
 fn entry_points_use_exactly_the_host_bindings() {
-    for &kernel in kernels() {
+    for kernel in builds() {
         let (_, module, info) = compile(kernel);
         let index = entry_point_index(kernel, &module);
         let ep = &module.entry_points[index];

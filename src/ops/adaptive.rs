@@ -3,9 +3,10 @@
 
 use crate::call::{refuse, Kwargs};
 use crate::context::Context;
+use crate::dtype::{Dtype, Float};
 use crate::error::{Error, Result};
 use crate::geometry::{lift, Planes, Window3};
-use crate::ops::formats::{call_format, on_contiguous, Operands};
+use crate::ops::formats::{call_format, on_contiguous, on_f32, Operands};
 use crate::ops::sliding::{
     bindings, kernel_constants, vector_channels, WindowKernels, MAX_SPECIALISED_KERNEL,
 };
@@ -461,15 +462,16 @@ pub(crate) fn gpu_params(op: &'static str, plan: &AdaptivePlan) -> Result<Window
 }
 
 /// Records `kernel` over the non-empty output of `plan` into `encoder` with the plan's
-/// [`strategy`], one dispatch per pass. Adaptive pooling has no kernel size, so each pass's first
-/// window cell travels in `WindowParams::kernel[0]` (`k_d` in WGSL).
-fn record_passes(
+/// [`strategy`], one dispatch per pass, on contiguous tensors. Adaptive pooling has no kernel
+/// size, so each pass's first window cell travels in `WindowParams::kernel[0]` (`k_d` in WGSL).
+fn record_passes<T: Float>(
     ctx: &Context,
     encoder: &mut wgpu::CommandEncoder,
     kernel: AdaptiveKernel,
     op: &'static str,
     plan: &AdaptivePlan,
-    buffers: &[&wgpu::Buffer],
+    input: &Tensor<T>,
+    output: Operands<T>,
 ) -> Result<()> {
     let params = gpu_params(op, plan)?;
     let strategy = strategy(
@@ -480,7 +482,7 @@ fn record_passes(
     );
     let threads = match strategy {
         Strategy::Tiles { kernel: tile } => {
-            return record_tiles(ctx, encoder, kernel, plan, tile, buffers);
+            return record_tiles(ctx, encoder, kernel, plan, tile, input, output);
         }
         Strategy::PerOutput => 1,
         Strategy::Reduce { threads } => threads,
@@ -490,7 +492,22 @@ fn record_passes(
         _ => &[],
     };
     let cells_per_pass = u64::from(threads) * CELLS_PER_PASS;
-    for pass in 0..passes(plan, cells_per_pass) {
+    let passes = passes(plan, cells_per_pass);
+    if passes > 1 && kernel == AdaptiveKernel::Avg && T::DTYPE != Dtype::F32 {
+        // Partial sums carried in an f16 output would be rounded once per pass: sum in f32.
+        return on_f32(
+            ctx,
+            encoder,
+            input,
+            output.values,
+            |encoder, input, output| {
+                let output = Operands::new(output, None);
+                record_passes(ctx, encoder, kernel, op, plan, input, output)
+            },
+        );
+    }
+    let buffers = bindings(input, output);
+    for pass in 0..passes {
         // Below 2^31: every pass starts inside the largest window.
         let first = (pass * cells_per_pass) as u32;
         let params = WindowParams {
@@ -500,9 +517,10 @@ fn record_passes(
         ctx.record_specialized(
             encoder,
             kernel.kernel(matches!(strategy, Strategy::Reduce { .. })),
+            T::DTYPE,
             constants,
             bytemuck::bytes_of(&params),
-            buffers,
+            &buffers,
             // `strategy` keeps this product within u32.
             params.total * threads,
         )?;
@@ -516,24 +534,25 @@ fn record_passes(
 /// passes); everything else runs on contiguous tensors (copies of channels-last ones) by
 /// [`record_passes`]. The plan's output is not empty.
 #[allow(clippy::too_many_arguments)] // one call's worth of already-validated parts
-pub(crate) fn record_adaptive(
+pub(crate) fn record_adaptive<T: Float>(
     ctx: &Context,
     encoder: &mut wgpu::CommandEncoder,
     kernel: AdaptiveKernel,
     op: &'static str,
     plan: &AdaptivePlan,
     rank: usize,
-    input: &Tensor,
-    output: Operands,
+    input: &Tensor<T>,
+    output: Operands<T>,
 ) -> Result<()> {
     gpu_params(op, plan)?;
     if let (Some(tile), Some(channels)) = (exact_tiles(plan), vector_channels(input, rank)) {
-        call_format(op, Operands::new(input, None), output)?;
+        call_format(ctx, op, Operands::new(input, None), output)?;
         let (window, params) = tile_params(kernel, plan, tile);
         let params = params.channels_last(channels);
         return ctx.record_specialized(
             encoder,
             kernel.tile_kernels().channels_last,
+            T::DTYPE,
             &kernel_constants(&window),
             bytemuck::bytes_of(&params),
             &bindings(input, output),
@@ -541,7 +560,7 @@ pub(crate) fn record_adaptive(
         );
     }
     on_contiguous(ctx, encoder, op, input, output, |encoder, input, output| {
-        record_passes(ctx, encoder, kernel, op, plan, &bindings(input, output))
+        record_passes(ctx, encoder, kernel, op, plan, input, output)
     })
 }
 
@@ -574,22 +593,24 @@ fn tile_params(
 
 /// Records `plan`, whose windows are the tiles `tile`, as the max or average pool with kernel =
 /// stride = `tile` on contiguous tensors. The plan's sizes were checked by `gpu_params`.
-fn record_tiles(
+fn record_tiles<T: Float>(
     ctx: &Context,
     encoder: &mut wgpu::CommandEncoder,
     kernel: AdaptiveKernel,
     plan: &AdaptivePlan,
     tile: [u32; 3],
-    buffers: &[&wgpu::Buffer],
+    input: &Tensor<T>,
+    output: Operands<T>,
 ) -> Result<()> {
     let (window, params) = tile_params(kernel, plan, tile);
     let (kernel, params) = kernel.tile_kernels().contiguous(&window, params);
     ctx.record_specialized(
         encoder,
         kernel,
+        T::DTYPE,
         &kernel_constants(&window),
         bytemuck::bytes_of(&params),
-        buffers,
+        &bindings(input, output),
         params.total,
     )
 }
@@ -739,11 +760,7 @@ mod tests {
 
     #[test]
     fn cells_per_pass_matches_the_shader() {
-        let source = format!(
-            "{}\n{}",
-            crate::pipelines::COMMON_WGSL,
-            include_str!("../../shaders/adaptive_pool.wgsl")
-        );
+        let source = Kernel::AdaptiveAvgPool.source(Dtype::F32);
         let module = naga::front::wgsl::parse_str(&source).unwrap();
         let constant = module
             .constants

@@ -1,9 +1,12 @@
 //! AdaptiveAvgPool1d/2d/3d: options, validation and GPU recording. CPU twin:
 //! `cpu::adaptive_avg_pool`.
 
-use crate::call::{input_only, refuse, GpuInputs, Inputs, Kwargs, Layer, Outputs};
+use crate::call::{
+    input_only, refuse, with_values, GpuInputs, Inputs, Kwargs, Layer, Outputs, Values,
+};
 use crate::context::Context;
 use crate::cpu;
+use crate::dtype::Float;
 use crate::error::Result;
 use crate::ops::adaptive::{
     check_output, gpu_params, output_size_kwarg, plan, record_adaptive, refuse_non_adaptive,
@@ -63,18 +66,18 @@ impl<const R: usize> AdaptiveAvgPool<R> {
 
     /// Records the pooling of `input` into the caller's `encoder`, writing into the caller's
     /// `output`. Nothing is submitted or read back; an empty output records nothing.
-    pub fn encode_into(
+    pub fn encode_into<T: Float>(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
-        input: &Tensor,
-        output: &Tensor,
+        input: &Tensor<T>,
+        output: &Tensor<T>,
     ) -> Result<()> {
         let plan = self.plan(input.shape())?;
         check_output(Self::NAME, &plan, output)?;
         let output = Operands::new(output, None);
         if plan.output_len() == 0 {
-            return call_format(Self::NAME, Operands::new(input, None), output).map(|_| ());
+            return call_format(ctx, Self::NAME, Operands::new(input, None), output).map(|_| ());
         }
         record_adaptive(
             ctx,
@@ -89,12 +92,12 @@ impl<const R: usize> AdaptiveAvgPool<R> {
     }
 
     /// Records the pooling into `encoder`, allocating the output.
-    pub fn encode(
+    pub fn encode<T: Float>(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
-        input: &Tensor,
-    ) -> Result<Tensor> {
+        input: &Tensor<T>,
+    ) -> Result<Tensor<T>> {
         let plan = self.plan(input.shape())?;
         if plan.output_len() > 0 {
             // Refuse what the shader cannot address before allocating for it.
@@ -107,7 +110,7 @@ impl<const R: usize> AdaptiveAvgPool<R> {
 
     /// Pools `input` on the GPU and submits the work (no read-back: chain more ops, or
     /// [`Tensor::download`] the result).
-    pub fn forward(&self, ctx: &Context, input: &Tensor) -> Result<Tensor> {
+    pub fn forward<T: Float>(&self, ctx: &Context, input: &Tensor<T>) -> Result<Tensor<T>> {
         let mut encoder = ctx.encoder();
         let output = self.encode(ctx, &mut encoder, input)?;
         ctx.submit(encoder)?;
@@ -148,10 +151,12 @@ impl<const R: usize> Layer for AdaptiveAvgPool<R> {
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
         inputs: &GpuInputs,
-        values: &Tensor,
+        values: &Values,
         _indices: Option<&Tensor<i64>>,
     ) -> Result<Option<UnpoolStatus>> {
-        AdaptiveAvgPool::encode_into(self, ctx, encoder, &inputs.input, values)?;
+        with_values!(&inputs.input, values, |input, values| {
+            AdaptiveAvgPool::encode_into(self, ctx, encoder, input, values)
+        })?;
         Ok(None)
     }
 }

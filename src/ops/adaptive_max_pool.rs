@@ -1,9 +1,10 @@
 //! AdaptiveMaxPool1d/2d/3d: options, validation and GPU recording. CPU twin:
 //! `cpu::adaptive_max_pool`.
 
-use crate::call::{input_only, GpuInputs, Inputs, Kwargs, Layer, Outputs};
+use crate::call::{input_only, with_values, GpuInputs, Inputs, Kwargs, Layer, Outputs, Values};
 use crate::context::Context;
 use crate::cpu;
+use crate::dtype::Float;
 use crate::error::Result;
 use crate::ops::adaptive::{
     check_output, gpu_params, output_size_kwarg, plan, record_adaptive, refuse_non_adaptive,
@@ -63,12 +64,12 @@ impl<const R: usize> AdaptiveMaxPool<R> {
     /// Records the pooling of `input` into the caller's `encoder`, writing into the caller's
     /// `output` (and `indices`, as int64, when given). Nothing is submitted or read back; an
     /// empty output records nothing.
-    pub fn encode_into(
+    pub fn encode_into<T: Float>(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
-        input: &Tensor,
-        output: &Tensor,
+        input: &Tensor<T>,
+        output: &Tensor<T>,
         indices: Option<&Tensor<i64>>,
     ) -> Result<()> {
         let plan = self.plan(input.shape())?;
@@ -78,7 +79,7 @@ impl<const R: usize> AdaptiveMaxPool<R> {
         }
         let output = Operands::new(output, indices);
         if plan.output_len() == 0 {
-            return call_format(Self::NAME, Operands::new(input, None), output).map(|_| ());
+            return call_format(ctx, Self::NAME, Operands::new(input, None), output).map(|_| ());
         }
         let kernel = match indices {
             None => AdaptiveKernel::Max,
@@ -88,7 +89,7 @@ impl<const R: usize> AdaptiveMaxPool<R> {
     }
 
     /// The output shape, refusing before any allocation what the shader cannot address.
-    fn checked_output_shape(&self, input: &Tensor) -> Result<Vec<usize>> {
+    fn checked_output_shape<T: Float>(&self, input: &Tensor<T>) -> Result<Vec<usize>> {
         let plan = self.plan(input.shape())?;
         if plan.output_len() > 0 {
             gpu_params(Self::NAME, &plan)?;
@@ -97,24 +98,24 @@ impl<const R: usize> AdaptiveMaxPool<R> {
     }
 
     /// Records the pooling into `encoder`, allocating the output.
-    pub fn encode(
+    pub fn encode<T: Float>(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
-        input: &Tensor,
-    ) -> Result<Tensor> {
+        input: &Tensor<T>,
+    ) -> Result<Tensor<T>> {
         let output = output_like(ctx, input, &self.checked_output_shape(input)?)?;
         self.encode_into(ctx, encoder, input, &output, None)?;
         Ok(output)
     }
 
     /// Records the pooling into `encoder`, allocating the output and the int64 indices.
-    pub fn encode_with_indices(
+    pub fn encode_with_indices<T: Float>(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
-        input: &Tensor,
-    ) -> Result<(Tensor, Tensor<i64>)> {
+        input: &Tensor<T>,
+    ) -> Result<(Tensor<T>, Tensor<i64>)> {
         let shape = self.checked_output_shape(input)?;
         let output = output_like(ctx, input, &shape)?;
         let indices = output_like(ctx, input, &shape)?;
@@ -124,7 +125,7 @@ impl<const R: usize> AdaptiveMaxPool<R> {
 
     /// Pools `input` on the GPU and submits the work (no read-back: chain more ops, or
     /// [`Tensor::download`] the result).
-    pub fn forward(&self, ctx: &Context, input: &Tensor) -> Result<Tensor> {
+    pub fn forward<T: Float>(&self, ctx: &Context, input: &Tensor<T>) -> Result<Tensor<T>> {
         let mut encoder = ctx.encoder();
         let output = self.encode(ctx, &mut encoder, input)?;
         ctx.submit(encoder)?;
@@ -133,11 +134,11 @@ impl<const R: usize> AdaptiveMaxPool<R> {
 
     /// [`AdaptiveMaxPool::forward`] with `return_indices=True`: values and plane-flat int64
     /// indices.
-    pub fn forward_with_indices(
+    pub fn forward_with_indices<T: Float>(
         &self,
         ctx: &Context,
-        input: &Tensor,
-    ) -> Result<(Tensor, Tensor<i64>)> {
+        input: &Tensor<T>,
+    ) -> Result<(Tensor<T>, Tensor<i64>)> {
         let mut encoder = ctx.encoder();
         let outputs = self.encode_with_indices(ctx, &mut encoder, input)?;
         ctx.submit(encoder)?;
@@ -179,10 +180,12 @@ impl<const R: usize> Layer for AdaptiveMaxPool<R> {
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
         inputs: &GpuInputs,
-        values: &Tensor,
+        values: &Values,
         indices: Option<&Tensor<i64>>,
     ) -> Result<Option<UnpoolStatus>> {
-        AdaptiveMaxPool::encode_into(self, ctx, encoder, &inputs.input, values, indices)?;
+        with_values!(&inputs.input, values, |input, values| {
+            AdaptiveMaxPool::encode_into(self, ctx, encoder, input, values, indices)
+        })?;
         Ok(None)
     }
 }

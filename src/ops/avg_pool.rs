@@ -2,6 +2,7 @@
 
 use crate::context::Context;
 use crate::dims::IntoDims;
+use crate::dtype::Float;
 use crate::error::{Error, Result};
 use crate::geometry::PoolPlan;
 use crate::ops::formats::Operands;
@@ -118,12 +119,12 @@ impl<const R: usize> AvgPool<R> {
 
     /// Records the pooling of `input` into the caller's `encoder`, writing into the caller's
     /// `output`. Nothing is submitted or read back.
-    pub fn encode_into(
+    pub fn encode_into<T: Float>(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
-        input: &Tensor,
-        output: &Tensor,
+        input: &Tensor<T>,
+        output: &Tensor<T>,
     ) -> Result<()> {
         let plan = self.plan(input.shape())?;
         check_output(Self::NAME, &plan, output)?;
@@ -157,7 +158,7 @@ impl<const R: usize> AvgPool<R> {
         let params = gpu_params(ctx, Self::NAME, &plan, flags, divisor)?;
         let kernels = WindowKernels::avg();
         let output = Operands::new(output, None);
-        record_window::<R>(
+        record_window::<R, T>(
             ctx,
             encoder,
             Self::NAME,
@@ -170,12 +171,12 @@ impl<const R: usize> AvgPool<R> {
     }
 
     /// Records the pooling into `encoder`, allocating the output.
-    pub fn encode(
+    pub fn encode<T: Float>(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
-        input: &Tensor,
-    ) -> Result<Tensor> {
+        input: &Tensor<T>,
+    ) -> Result<Tensor<T>> {
         let output = output_like(ctx, input, &self.plan(input.shape())?.output_shape)?;
         self.encode_into(ctx, encoder, input, &output)?;
         Ok(output)
@@ -183,7 +184,7 @@ impl<const R: usize> AvgPool<R> {
 
     /// Pools `input` on the GPU and submits the work (no read-back: chain more ops, or
     /// [`Tensor::download`] the result).
-    pub fn forward(&self, ctx: &Context, input: &Tensor) -> Result<Tensor> {
+    pub fn forward<T: Float>(&self, ctx: &Context, input: &Tensor<T>) -> Result<Tensor<T>> {
         let mut encoder = ctx.encoder();
         let output = self.encode(ctx, &mut encoder, input)?;
         ctx.submit(encoder)?;

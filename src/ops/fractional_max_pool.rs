@@ -10,6 +10,7 @@ pub use plan::FractionalPlan;
 use crate::array::Array;
 use crate::context::Context;
 use crate::dims::IntoDims;
+use crate::dtype::Float;
 use crate::error::Result;
 use crate::ops::formats::{call_format, on_contiguous, Operands};
 use crate::ops::sliding::{gpu_params, kernel_constants, takes_rows};
@@ -135,12 +136,12 @@ impl<const R: usize> FractionalMaxPool<R> {
     /// Records the pooling of `input` into the caller's `encoder`, writing into the caller's
     /// `output` (and `indices`, as int64, when given). The window starts are uploaded with
     /// `queue.write_buffer`, which lands before the encoder's submission; nothing is submitted.
-    pub fn encode_into(
+    pub fn encode_into<T: Float>(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
-        input: &Tensor,
-        output: &Tensor,
+        input: &Tensor<T>,
+        output: &Tensor<T>,
         indices: Option<&Tensor<i64>>,
     ) -> Result<()> {
         let plan = self.plan(input.shape())?;
@@ -150,7 +151,7 @@ impl<const R: usize> FractionalMaxPool<R> {
         }
         let output = Operands::new(output, indices);
         if plan.pool.output_len() == 0 {
-            return call_format(Self::NAME, Operands::new(input, None), output).map(|_| ());
+            return call_format(ctx, Self::NAME, Operands::new(input, None), output).map(|_| ());
         }
         let params = gpu_params(ctx, Self::NAME, &plan.pool, 0, 0.0)?;
         let constants = kernel_constants(&plan.pool.window);
@@ -181,6 +182,7 @@ impl<const R: usize> FractionalMaxPool<R> {
                 ctx.record_specialized(
                     encoder,
                     kernel,
+                    T::DTYPE,
                     &constants,
                     bytemuck::bytes_of(&params),
                     &buffers,
@@ -191,24 +193,24 @@ impl<const R: usize> FractionalMaxPool<R> {
     }
 
     /// Records the pooling into `encoder`, allocating the output.
-    pub fn encode(
+    pub fn encode<T: Float>(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
-        input: &Tensor,
-    ) -> Result<Tensor> {
+        input: &Tensor<T>,
+    ) -> Result<Tensor<T>> {
         let output = output_like(ctx, input, &self.plan(input.shape())?.pool.output_shape)?;
         self.encode_into(ctx, encoder, input, &output, None)?;
         Ok(output)
     }
 
     /// Records the pooling into `encoder`, allocating the output and the int64 indices.
-    pub fn encode_with_indices(
+    pub fn encode_with_indices<T: Float>(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
-        input: &Tensor,
-    ) -> Result<(Tensor, Tensor<i64>)> {
+        input: &Tensor<T>,
+    ) -> Result<(Tensor<T>, Tensor<i64>)> {
         let shape = self.plan(input.shape())?.pool.output_shape;
         let output = output_like(ctx, input, &shape)?;
         let indices = output_like(ctx, input, &shape)?;
@@ -218,7 +220,7 @@ impl<const R: usize> FractionalMaxPool<R> {
 
     /// Pools `input` on the GPU and submits the work (no read-back: chain more ops, or
     /// [`Tensor::download`] the result).
-    pub fn forward(&self, ctx: &Context, input: &Tensor) -> Result<Tensor> {
+    pub fn forward<T: Float>(&self, ctx: &Context, input: &Tensor<T>) -> Result<Tensor<T>> {
         let mut encoder = ctx.encoder();
         let output = self.encode(ctx, &mut encoder, input)?;
         ctx.submit(encoder)?;
@@ -227,11 +229,11 @@ impl<const R: usize> FractionalMaxPool<R> {
 
     /// [`FractionalMaxPool::forward`] with `return_indices=True`: values and plane-flat int64
     /// indices.
-    pub fn forward_with_indices(
+    pub fn forward_with_indices<T: Float>(
         &self,
         ctx: &Context,
-        input: &Tensor,
-    ) -> Result<(Tensor, Tensor<i64>)> {
+        input: &Tensor<T>,
+    ) -> Result<(Tensor<T>, Tensor<i64>)> {
         let mut encoder = ctx.encoder();
         let outputs = self.encode_with_indices(ctx, &mut encoder, input)?;
         ctx.submit(encoder)?;

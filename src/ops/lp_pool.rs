@@ -1,9 +1,10 @@
 //! LPPool1d/2d/3d: options, validation and GPU recording. CPU twin: `cpu::lp_pool`.
 
-use crate::call::{self, GpuInputs, Inputs, Kwargs, Layer, Outputs};
+use crate::call::{self, with_values, GpuInputs, Inputs, Kwargs, Layer, Outputs, Values};
 use crate::context::Context;
 use crate::cpu;
 use crate::dims::IntoDims;
+use crate::dtype::Float;
 use crate::error::{Error, Result};
 use crate::geometry::PoolPlan;
 use crate::ops::formats::{on_contiguous, Operands};
@@ -136,12 +137,12 @@ impl<const R: usize> LpPool<R> {
 
     /// Records the pooling of `input` into the caller's `encoder`, writing into the caller's
     /// `output`. Nothing is submitted or read back.
-    pub fn encode_into(
+    pub fn encode_into<T: Float>(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
-        input: &Tensor,
-        output: &Tensor,
+        input: &Tensor<T>,
+        output: &Tensor<T>,
     ) -> Result<()> {
         let plan = self.plan(input.shape())?;
         check_output(Self::NAME, &plan, output)?;
@@ -175,6 +176,7 @@ impl<const R: usize> LpPool<R> {
                 ctx.record_specialized(
                     encoder,
                     kernel,
+                    T::DTYPE,
                     &constants,
                     bytemuck::bytes_of(&params),
                     &[input.buffer(), output.values.buffer()],
@@ -185,12 +187,12 @@ impl<const R: usize> LpPool<R> {
     }
 
     /// Records the pooling into `encoder`, allocating the output.
-    pub fn encode(
+    pub fn encode<T: Float>(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
-        input: &Tensor,
-    ) -> Result<Tensor> {
+        input: &Tensor<T>,
+    ) -> Result<Tensor<T>> {
         let output = output_like(ctx, input, &self.plan(input.shape())?.output_shape)?;
         self.encode_into(ctx, encoder, input, &output)?;
         Ok(output)
@@ -198,7 +200,7 @@ impl<const R: usize> LpPool<R> {
 
     /// Pools `input` on the GPU and submits the work (no read-back: chain more ops, or
     /// [`Tensor::download`] the result).
-    pub fn forward(&self, ctx: &Context, input: &Tensor) -> Result<Tensor> {
+    pub fn forward<T: Float>(&self, ctx: &Context, input: &Tensor<T>) -> Result<Tensor<T>> {
         let mut encoder = ctx.encoder();
         let output = self.encode(ctx, &mut encoder, input)?;
         ctx.submit(encoder)?;
@@ -256,10 +258,12 @@ impl<const R: usize> Layer for LpPool<R> {
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
         inputs: &GpuInputs,
-        values: &Tensor,
+        values: &Values,
         _indices: Option<&Tensor<i64>>,
     ) -> Result<Option<UnpoolStatus>> {
-        LpPool::encode_into(self, ctx, encoder, &inputs.input, values)?;
+        with_values!(&inputs.input, values, |input, values| {
+            LpPool::encode_into(self, ctx, encoder, input, values)
+        })?;
         Ok(None)
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::context::Context;
 use crate::dims::IntoDims;
+use crate::dtype::Float;
 use crate::error::Result;
 use crate::geometry::PoolPlan;
 use crate::ops::formats::Operands;
@@ -89,12 +90,12 @@ impl<const R: usize> MaxPool<R> {
 
     /// Records the pooling of `input` into the caller's `encoder`, writing into the caller's
     /// `output` (and `indices`, as int64, when given). Nothing is submitted or read back.
-    pub fn encode_into(
+    pub fn encode_into<T: Float>(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
-        input: &Tensor,
-        output: &Tensor,
+        input: &Tensor<T>,
+        output: &Tensor<T>,
         indices: Option<&Tensor<i64>>,
     ) -> Result<()> {
         let plan = self.plan(input.shape())?;
@@ -105,7 +106,7 @@ impl<const R: usize> MaxPool<R> {
         let params = gpu_params(ctx, Self::NAME, &plan, 0, 0.0)?;
         let kernels = WindowKernels::max(indices.is_some());
         let output = Operands::new(output, indices);
-        record_window::<R>(
+        record_window::<R, T>(
             ctx,
             encoder,
             Self::NAME,
@@ -118,24 +119,24 @@ impl<const R: usize> MaxPool<R> {
     }
 
     /// Records the pooling into `encoder`, allocating the output.
-    pub fn encode(
+    pub fn encode<T: Float>(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
-        input: &Tensor,
-    ) -> Result<Tensor> {
+        input: &Tensor<T>,
+    ) -> Result<Tensor<T>> {
         let output = output_like(ctx, input, &self.plan(input.shape())?.output_shape)?;
         self.encode_into(ctx, encoder, input, &output, None)?;
         Ok(output)
     }
 
     /// Records the pooling into `encoder`, allocating the output and the int64 indices.
-    pub fn encode_with_indices(
+    pub fn encode_with_indices<T: Float>(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
-        input: &Tensor,
-    ) -> Result<(Tensor, Tensor<i64>)> {
+        input: &Tensor<T>,
+    ) -> Result<(Tensor<T>, Tensor<i64>)> {
         let shape = self.plan(input.shape())?.output_shape;
         let output = output_like(ctx, input, &shape)?;
         let indices = output_like(ctx, input, &shape)?;
@@ -145,7 +146,7 @@ impl<const R: usize> MaxPool<R> {
 
     /// Pools `input` on the GPU and submits the work (no read-back: chain more ops, or
     /// [`Tensor::download`] the result).
-    pub fn forward(&self, ctx: &Context, input: &Tensor) -> Result<Tensor> {
+    pub fn forward<T: Float>(&self, ctx: &Context, input: &Tensor<T>) -> Result<Tensor<T>> {
         let mut encoder = ctx.encoder();
         let output = self.encode(ctx, &mut encoder, input)?;
         ctx.submit(encoder)?;
@@ -153,11 +154,11 @@ impl<const R: usize> MaxPool<R> {
     }
 
     /// [`MaxPool::forward`] with `return_indices=True`: values and plane-flat int64 indices.
-    pub fn forward_with_indices(
+    pub fn forward_with_indices<T: Float>(
         &self,
         ctx: &Context,
-        input: &Tensor,
-    ) -> Result<(Tensor, Tensor<i64>)> {
+        input: &Tensor<T>,
+    ) -> Result<(Tensor<T>, Tensor<i64>)> {
         let mut encoder = ctx.encoder();
         let outputs = self.encode_with_indices(ctx, &mut encoder, input)?;
         ctx.submit(encoder)?;

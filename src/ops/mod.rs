@@ -16,15 +16,16 @@ pub mod adaptive_avg_pool;
 pub mod adaptive_max_pool;
 
 use crate::context::Context;
+use crate::dtype::Float;
 use crate::error::{Error, Result};
 use crate::geometry::PoolPlan;
 use crate::tensor::{Element, Tensor};
 
 /// A new tensor of `shape` for an op's output: in `input`'s memory format, as PyTorch's outputs
 /// follow their input's.
-pub(crate) fn output_like<T: Element>(
+pub(crate) fn output_like<T: Element, V: Float>(
     ctx: &Context,
-    input: &Tensor,
+    input: &Tensor<V>,
     shape: &[usize],
 ) -> Result<Tensor<T>> {
     Tensor::empty_with_format(ctx, shape, input.memory_format())

@@ -214,7 +214,7 @@ mod tests {
     /// The WGSL constants of `torch_pow` equal the Rust ones.
     #[test]
     fn shader_constants_match() {
-        let source = Kernel::LpPool.source();
+        let source = Kernel::LpPool.source(crate::dtype::Dtype::F32);
         let module = naga::front::wgsl::parse_str(&source).expect("lp_pool.wgsl parses");
         for (name, value) in [
             ("POW_KERNEL_MASK", POW_KERNEL_MASK),

@@ -2,6 +2,7 @@
 //! check order so that the first error means the same thing it means in PyTorch.
 
 use crate::context::Context;
+use crate::dtype::Float;
 use crate::error::{Error, Result};
 use crate::geometry::{join_x, lift, pooled_len, require_i32, Planes, PoolPlan, Window3};
 use crate::memory_format::MemoryFormat;
@@ -203,7 +204,7 @@ pub(crate) fn gpu_params(
 
 /// The channel count when the channels-last kernels can pool `input` with `rank` spatial dims:
 /// a batched channels-last input whose channels come in groups of four.
-pub(crate) fn vector_channels(input: &Tensor, rank: usize) -> Option<u32> {
+pub(crate) fn vector_channels<T: Float>(input: &Tensor<T>, rank: usize) -> Option<u32> {
     let shape = input.shape();
     (input.memory_format() == MemoryFormat::ChannelsLast
         && shape.len() == rank + 2
@@ -212,7 +213,10 @@ pub(crate) fn vector_channels(input: &Tensor, rank: usize) -> Option<u32> {
 }
 
 /// The storage buffers of a sliding-window kernel, in binding order.
-pub(crate) fn bindings<'a>(input: &'a Tensor, output: Operands<'a>) -> Vec<&'a wgpu::Buffer> {
+pub(crate) fn bindings<'a, T: Float>(
+    input: &'a Tensor<T>,
+    output: Operands<'a, T>,
+) -> Vec<&'a wgpu::Buffer> {
     [input.buffer(), output.values.buffer()]
         .into_iter()
         .chain(output.indices.map(Tensor::buffer))
@@ -284,23 +288,24 @@ impl WindowKernels {
 /// (copies of channels-last ones) four outputs of a row per invocation when the kernel width is
 /// compiled in, or one output per invocation.
 #[allow(clippy::too_many_arguments)] // one call's worth of already-validated parts
-pub(crate) fn record_window<const R: usize>(
+pub(crate) fn record_window<const R: usize, T: Float>(
     ctx: &Context,
     encoder: &mut wgpu::CommandEncoder,
     op: &'static str,
     kernels: WindowKernels,
     plan: &PoolPlan,
     params: WindowParams,
-    input: &Tensor,
-    output: Operands,
+    input: &Tensor<T>,
+    output: Operands<T>,
 ) -> Result<()> {
     let constants = kernel_constants(&plan.window);
     if let Some(channels) = vector_channels(input, R) {
-        call_format(op, Operands::new(input, None), output)?;
+        call_format(ctx, op, Operands::new(input, None), output)?;
         let params = params.channels_last(channels);
         return ctx.record_specialized(
             encoder,
             kernels.channels_last,
+            T::DTYPE,
             &constants,
             bytemuck::bytes_of(&params),
             &bindings(input, output),
@@ -312,6 +317,7 @@ pub(crate) fn record_window<const R: usize>(
         ctx.record_specialized(
             encoder,
             kernel,
+            T::DTYPE,
             &constants,
             bytemuck::bytes_of(&params),
             &bindings(input, output),

@@ -1,6 +1,7 @@
 //! Moving tensors between memory formats on the GPU: batched transposes.
 
 use crate::context::Context;
+use crate::dtype::Dtype;
 use crate::error::{Error, Result};
 use crate::memory_format::{MemoryFormat, Transpose};
 use crate::pipelines::{DivMagic, Kernel, WindowParams};
@@ -14,7 +15,8 @@ fn encode_transpose<T: Element>(
     input: &wgpu::Buffer,
     output: &wgpu::Buffer,
 ) -> Result<()> {
-    let words = (std::mem::size_of::<T>() / 4) as u64;
+    let size = std::mem::size_of::<T>() as u64;
+    let words = size.div_ceil(4);
     let elements = (transpose.batches * transpose.rows * transpose.cols) as u64;
     // Element indices are divided as i32s, word indices held in u32s.
     let limit = i32::MAX as u64 / words;
@@ -38,12 +40,29 @@ fn encode_transpose<T: Element>(
         div_d: DivMagic::new(1),
         ..Default::default()
     };
+    let buffers = [input, output];
+    if size == 2 {
+        // f16: one invocation per output word of two elements.
+        let invocations = params.total.div_ceil(2);
+        let params = bytemuck::bytes_of(&params);
+        let kernel = Kernel::TransposeHalves;
+        return ctx.record_specialized(
+            encoder,
+            kernel,
+            Dtype::F32,
+            &[],
+            params,
+            &buffers,
+            invocations,
+        );
+    }
     ctx.record_specialized(
         encoder,
         Kernel::Transpose,
+        Dtype::F32,
         &[("WORDS", words as u32)],
         bytemuck::bytes_of(&params),
-        &[input, output],
+        &buffers,
         params.total,
     )
 }

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
-use wgpool::call::{Call, Device, GpuInputs};
+use wgpool::call::{Call, Device, GpuInputs, Values};
 use wgpool::ops::copy::encode_copy;
 use wgpool::suite::{suite, values, Case};
 use wgpool::timing::Stopwatch;
-use wgpool::{Backend, Context, MemoryFormat, Tensor};
+use wgpool::{f16, Backend, Context, Dtype, MemoryFormat, Tensor};
 
 use crate::plot;
 
@@ -42,6 +42,7 @@ struct Row {
     shape: Vec<usize>,
     args: &'static str,
     memory_format: MemoryFormat,
+    dtype: Dtype,
     ms: f64,
     gbps: f64,
     copy_gbps: f64,
@@ -52,16 +53,23 @@ fn bytes_of<T>(len: usize) -> u64 {
     (len * std::mem::size_of::<T>()) as u64
 }
 
+fn value_bytes(dtype: Dtype, len: usize) -> u64 {
+    match dtype {
+        Dtype::F32 => bytes_of::<f32>(len),
+        Dtype::F16 => bytes_of::<f16>(len),
+    }
+}
+
 fn measure(ctx: &Context, stopwatch: &Stopwatch, case: &Case, runs: usize) -> Result<Row, String> {
     let call = Call::new(case.op, &case.kwargs).map_err(|e| e.to_string())?;
     let host = case.inputs().map_err(|e| e.to_string())?;
     let fail = |e: wgpool::Error| format!("{} {}: {e}", case.op, case.args);
-    let gpu = GpuInputs::upload_with_format(ctx, &host, case.memory_format).map_err(fail)?;
+    let (dtype, format) = (case.dtype, case.memory_format);
+    let gpu = GpuInputs::upload_with_format(ctx, &host, dtype, format).map_err(fail)?;
     // Outputs allocated once, as a caller that runs the op often would: wgpu zero-fills a new
     // buffer before its first use, which is not the op's work.
     let out_shape = call.output_shape(&host).map_err(fail)?;
-    let format = case.memory_format;
-    let out_values: Tensor = Tensor::empty_with_format(ctx, &out_shape, format).map_err(fail)?;
+    let out_values = Values::empty(ctx, dtype, &out_shape, format).map_err(fail)?;
     let indices = call
         .return_indices
         .then(|| Tensor::<i64>::empty_with_format(ctx, &out_shape, format))
@@ -76,12 +84,12 @@ fn measure(ctx: &Context, stopwatch: &Stopwatch, case: &Case, runs: usize) -> Re
         .map_err(fail)?;
     // Effective bytes: every input read once, every output written once.
     let out_len: usize = out_shape.iter().product();
-    let read = bytes_of::<f32>(host.input.data.len())
+    let read = value_bytes(dtype, host.input.data.len())
         + host
             .indices
             .as_ref()
             .map_or(0, |i| bytes_of::<i64>(i.data.len()));
-    let written = bytes_of::<f32>(out_len)
+    let written = value_bytes(dtype, out_len)
         + if call.return_indices {
             bytes_of::<i64>(out_len)
         } else {
@@ -104,6 +112,7 @@ fn measure(ctx: &Context, stopwatch: &Stopwatch, case: &Case, runs: usize) -> Re
         shape: case.shape.clone(),
         args: case.args,
         memory_format: case.memory_format,
+        dtype,
         ms,
         gbps: bytes as f64 / ms / 1e6,
         copy_gbps: (2 * bytes_of::<f32>(copy_len)) as f64 / copy_ms / 1e6,
@@ -115,7 +124,9 @@ fn measure(ctx: &Context, stopwatch: &Stopwatch, case: &Case, runs: usize) -> Re
 /// GPU does not idle (and lower its clocks) between GPU measurements.
 fn cpu_ms(case: &Case, runs: usize) -> Result<f64, String> {
     let fail = |e: wgpool::Error| format!("{} {}: {e}", case.op, case.args);
-    let call = Call::new(case.op, &case.kwargs).map_err(fail)?;
+    let call = Call::new(case.op, &case.kwargs)
+        .map_err(fail)?
+        .with_dtype(case.dtype);
     let host = case.inputs().map_err(fail)?;
     let cpu_runs = if runs > 3 { 3 } else { 1 };
     let mut cpu_times: Vec<f64> = (0..cpu_runs)
@@ -140,14 +151,21 @@ pub fn bench(args: &BenchArgs) -> Result<(), String> {
         .cloned()
         .ok_or("no adapter information")?;
     let runs = if args.quick { 3 } else { 11 };
-    let suite: Vec<Case> = suite()
+    // float16 rows need shader-f16: skipped, and said so, where the device lacks it.
+    let (suite, unsupported): (Vec<Case>, Vec<Case>) = suite()
         .into_iter()
         .filter(|case| {
             args.only
                 .as_ref()
                 .is_none_or(|only| case.op.starts_with(only.as_str()))
         })
-        .collect();
+        .partition(|case| ctx.require_dtype(case.op, case.dtype).is_ok());
+    for case in &unsupported {
+        eprintln!(
+            "skipping {} {}: the device has no shader-f16",
+            case.op, case.args
+        );
+    }
     if suite.is_empty() {
         return Err("no benchmark row matches --only".into());
     }
@@ -208,6 +226,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), String> {
                 "shape": row.shape,
                 "args": row.args,
                 "memory_format": row.memory_format.name(),
+                "dtype": row.dtype.name(),
                 "ms": row.ms,
                 "gbps": row.gbps,
                 "copy_gbps": row.copy_gbps,

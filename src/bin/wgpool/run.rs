@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use wgpool::call::{Call, Device, Inputs, Kwargs, Outputs};
 use wgpool::npy::{self, NpyData};
-use wgpool::{Array, Backend, Context, MemoryFormat};
+use wgpool::{f16, Array, Backend, Context, Dtype, MemoryFormat};
 
 use crate::flags::{
     parse_float_list, parse_int_list, parse_size_list, FloatList, IntList, SizeList,
@@ -16,16 +16,19 @@ use crate::flags::{
 pub struct RunArgs {
     /// The `torch.nn.functional` op, e.g. max_pool2d (`wgpool run --help` lists them all).
     op: String,
-    /// Input tensor, float32 .npy: (N, C, *spatial) or unbatched (C, *spatial).
+    /// Input tensor, float32 or float16 .npy: (N, C, *spatial) or unbatched (C, *spatial).
+    /// float16 runs the float16 kernels (f32 arithmetic, one rounding), which need the device
+    /// feature shader-f16.
     #[arg(long)]
     input: PathBuf,
-    /// Where to write the output (float32 .npy).
+    /// Where to write the output (.npy of the input's dtype).
     #[arg(long)]
     output: PathBuf,
     /// The int64 positions to unpool to (max_unpool1d/2d/3d).
     #[arg(long, value_name = "PATH")]
     indices: Option<PathBuf>,
-    /// PyTorch's `_random_samples` for fractional_max_pool2d/3d: float32 .npy (N, C, dims).
+    /// PyTorch's `_random_samples` for fractional_max_pool2d/3d: .npy (N, C, dims) of the
+    /// input's dtype.
     #[arg(long, value_name = "PATH")]
     random_samples: Option<PathBuf>,
     /// Also write the max positions here (int64 .npy): PyTorch's `return_indices=True`.
@@ -94,13 +97,28 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
         "cpu" => None,
         other => Some(other.parse::<Backend>()?),
     };
+    let (input, dtype) = read_values(&args.input)?;
+    let random_samples = match args.random_samples.as_deref() {
+        Some(path) => match read_values(path)? {
+            (samples, samples_dtype) if samples_dtype == dtype => Some(samples),
+            (_, samples_dtype) => {
+                return Err(format!(
+                    "{}: random samples must have the input's dtype {dtype}, but they are \
+                     {samples_dtype}",
+                    path.display()
+                ))
+            }
+        },
+        None => None,
+    };
     let call = Call::new(&args.op, &args.kwargs())
         .map_err(|e| e.to_string())?
-        .with_memory_format(args.memory_format);
+        .with_memory_format(args.memory_format)
+        .with_dtype(dtype);
     let inputs = Inputs {
-        input: read_f32(&args.input)?,
+        input,
         indices: args.indices.as_deref().map(read_i64).transpose()?,
-        random_samples: args.random_samples.as_deref().map(read_f32).transpose()?,
+        random_samples,
     };
     // Validate before a device is even opened: a refused call never reaches the GPU.
     call.output_shape(&inputs).map_err(|e| e.to_string())?;
@@ -115,22 +133,35 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
         }
     }
     .map_err(|e| e.to_string())?;
-    write_outputs(args, outputs)
+    write_outputs(args, outputs, dtype)
 }
 
-fn read_f32(path: &Path) -> Result<Array<f32>, String> {
+/// A float32 or float16 array, widened to f32 (exactly), and its type.
+fn read_values(path: &Path) -> Result<(Array<f32>, Dtype), String> {
     let array = npy::read(path).map_err(|e| e.to_string())?;
-    match array.data {
-        NpyData::F32(data) => Ok(Array {
+    let (data, dtype) = match array.data {
+        NpyData::F32(data) => (data, Dtype::F32),
+        NpyData::F16(bits) => (
+            bits.into_iter()
+                .map(|b| f16::from_bits(b).to_f32())
+                .collect(),
+            Dtype::F16,
+        ),
+        other => {
+            return Err(format!(
+                "{}: expected a float32 or float16 array, but it holds {}",
+                path.display(),
+                other.dtype().name()
+            ))
+        }
+    };
+    Ok((
+        Array {
             shape: array.shape,
             data,
-        }),
-        other => Err(format!(
-            "{}: expected a float32 array, but it holds {}",
-            path.display(),
-            other.dtype().name()
-        )),
-    }
+        },
+        dtype,
+    ))
 }
 
 fn read_i64(path: &Path) -> Result<Array<i64>, String> {
@@ -148,10 +179,20 @@ fn read_i64(path: &Path) -> Result<Array<i64>, String> {
     }
 }
 
-fn write_outputs(args: &RunArgs, outputs: Outputs) -> Result<(), String> {
+/// Writes the values in the input's `dtype` (they are values of it already), and the indices.
+fn write_outputs(args: &RunArgs, outputs: Outputs, dtype: Dtype) -> Result<(), String> {
     let values = outputs.values;
-    npy::write(&args.output, &values.shape, &NpyData::F32(values.data))
-        .map_err(|e| e.to_string())?;
+    let data = match dtype {
+        Dtype::F32 => NpyData::F32(values.data),
+        Dtype::F16 => NpyData::F16(
+            values
+                .data
+                .into_iter()
+                .map(|v| f16::from_f32(v).to_bits())
+                .collect(),
+        ),
+    };
+    npy::write(&args.output, &values.shape, &data).map_err(|e| e.to_string())?;
     if let (Some(path), Some(indices)) = (&args.return_indices, outputs.indices) {
         npy::write(path, &indices.shape, &NpyData::I64(indices.data)).map_err(|e| {
             // Never leave half a result behind.

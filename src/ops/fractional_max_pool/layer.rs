@@ -3,7 +3,9 @@
 
 use super::FractionalMaxPool;
 use crate::array::Array;
-use crate::call::{dims_or, refuse, GpuInputs, Inputs, Kwargs, Layer, Outputs};
+use crate::call::{
+    dims_or, refuse, with_values, GpuInputs, Inputs, Kwargs, Layer, Outputs, Values,
+};
 use crate::context::Context;
 use crate::cpu;
 use crate::error::{Error, Result};
@@ -121,11 +123,13 @@ impl<const R: usize> Layer for FractionalMaxPool<R> {
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
         inputs: &GpuInputs,
-        values: &Tensor,
+        values: &Values,
         indices: Option<&Tensor<i64>>,
     ) -> Result<Option<UnpoolStatus>> {
-        self.with_gpu_samples(inputs)
-            .encode_into(ctx, encoder, &inputs.input, values, indices)?;
+        let layer = self.with_gpu_samples(inputs);
+        with_values!(&inputs.input, values, |input, values| {
+            layer.encode_into(ctx, encoder, input, values, indices)
+        })?;
         Ok(None)
     }
 

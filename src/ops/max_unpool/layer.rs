@@ -3,7 +3,9 @@
 
 use super::MaxUnpool;
 use super::UnpoolStatus;
-use crate::call::{dims_or, refuse, stride, GpuInputs, Inputs, Kwargs, Layer, Outputs};
+use crate::call::{
+    dims_or, refuse, stride, with_values, GpuInputs, Inputs, Kwargs, Layer, Outputs, Values,
+};
 use crate::context::Context;
 use crate::cpu;
 use crate::error::{Error, Result};
@@ -106,17 +108,15 @@ impl<const R: usize> Layer for MaxUnpoolCall<R> {
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
         inputs: &GpuInputs,
-        values: &Tensor,
+        values: &Values,
         _indices: Option<&Tensor<i64>>,
     ) -> Result<Option<UnpoolStatus>> {
-        let status = self.options.encode_into(
-            ctx,
-            encoder,
-            &inputs.input,
-            self.gpu_indices(inputs)?,
-            self.output_size.as_deref(),
-            values,
-        )?;
+        let indices = self.gpu_indices(inputs)?;
+        let output_size = self.output_size.as_deref();
+        let status = with_values!(&inputs.input, values, |input, values| {
+            self.options
+                .encode_into(ctx, encoder, input, indices, output_size, values)
+        })?;
         Ok(Some(status))
     }
 

@@ -14,6 +14,7 @@ pub use status::UnpoolStatus;
 
 use crate::context::Context;
 use crate::dims::IntoDims;
+use crate::dtype::Float;
 use crate::error::{Error, Result};
 use crate::memory_format::MemoryFormat;
 use crate::ops::formats::{call_format, on_contiguous, Operands};
@@ -79,14 +80,14 @@ impl<const R: usize> MaxUnpool<R> {
     /// the caller's `output` (shape from [`MaxUnpool::plan`]). Nothing is submitted or read
     /// back, so invalid indices are not known yet: submit the encoder, then call
     /// [`UnpoolStatus::check`] before trusting `output`.
-    pub fn encode_into(
+    pub fn encode_into<T: Float>(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
-        input: &Tensor,
+        input: &Tensor<T>,
         indices: &Tensor<i64>,
         output_size: Option<&[i64]>,
-        output: &Tensor,
+        output: &Tensor<T>,
     ) -> Result<UnpoolStatus> {
         let op = Self::NAME;
         let plan = self.plan(input.shape(), indices.shape(), output_size)?;
@@ -115,7 +116,7 @@ impl<const R: usize> MaxUnpool<R> {
 
         let status = Tensor::<i64>::empty(ctx, &[2])?;
         let output = Operands::new(output, None);
-        call_format(op, Operands::new(input, Some(indices)), output)?;
+        call_format(ctx, op, Operands::new(input, Some(indices)), output)?;
         on_contiguous(ctx, encoder, op, input, output, |encoder, input, output| {
             let indices =
                 indices.encode_to_memory_format(ctx, encoder, MemoryFormat::Contiguous)?;
@@ -142,9 +143,11 @@ impl<const R: usize> MaxUnpool<R> {
                     scatter.total,
                 )?;
                 let gather = params(plan.output_len());
-                ctx.record(
+                ctx.record_specialized(
                     encoder,
                     Kernel::MaxUnpoolGather,
+                    T::DTYPE,
+                    &[],
                     bytemuck::bytes_of(&gather),
                     &[
                         indices.buffer(),
@@ -163,14 +166,14 @@ impl<const R: usize> MaxUnpool<R> {
 
     /// Records the unpooling into `encoder`, allocating the output. As with
     /// [`MaxUnpool::encode_into`], check the returned status after submitting.
-    pub fn encode(
+    pub fn encode<T: Float>(
         &self,
         ctx: &Context,
         encoder: &mut wgpu::CommandEncoder,
-        input: &Tensor,
+        input: &Tensor<T>,
         indices: &Tensor<i64>,
         output_size: Option<&[i64]>,
-    ) -> Result<(Tensor, UnpoolStatus)> {
+    ) -> Result<(Tensor<T>, UnpoolStatus)> {
         let shape = self
             .plan(input.shape(), indices.shape(), output_size)?
             .output_shape;
@@ -183,13 +186,13 @@ impl<const R: usize> MaxUnpool<R> {
     /// waits for the GPU to read back the status, so that an invalid index is returned as
     /// [`Error::InvalidIndex`] rather than left in a silently wrong output; use
     /// [`MaxUnpool::encode`] to chain without waiting.
-    pub fn forward(
+    pub fn forward<T: Float>(
         &self,
         ctx: &Context,
-        input: &Tensor,
+        input: &Tensor<T>,
         indices: &Tensor<i64>,
         output_size: Option<&[i64]>,
-    ) -> Result<Tensor> {
+    ) -> Result<Tensor<T>> {
         let mut encoder = ctx.encoder();
         let (output, status) = self.encode(ctx, &mut encoder, input, indices, output_size)?;
         ctx.submit(encoder)?;
