@@ -65,6 +65,14 @@ def suite():
          lambda x: F.adaptive_avg_pool2d(x, 7)),
         ("max_pool3d", (2, 32, 16, 56, 56), "k2, NDHWC", lambda x: F.max_pool3d(x, 2, 2)),
         ("avg_pool3d", (2, 32, 16, 56, 56), "k2, NDHWC", lambda x: F.avg_pool3d(x, 2, 2)),
+        ("max_pool2d", STEM, "k3 s2 p1, f16", lambda x: F.max_pool2d(x, 3, 2, 1)),
+        ("max_pool2d", STEM, "k2 s2, f16", lambda x: F.max_pool2d(x, 2, 2)),
+        ("avg_pool2d", STEM, "k2 s2, f16", lambda x: F.avg_pool2d(x, 2, 2)),
+        ("adaptive_avg_pool2d", (8, 2048, 7, 7), "to 1, f16",
+         lambda x: F.adaptive_avg_pool2d(x, 1)),
+        ("lp_pool2d", STEM, "p=2 k2, f16", lambda x: F.lp_pool2d(x, 2.0, 2)),
+        ("max_pool2d", STEM, "k3 s2 p1, NHWC, f16", lambda x: F.max_pool2d(x, 3, 2, 1)),
+        ("avg_pool2d", STEM, "k2 s2, NHWC, f16", lambda x: F.avg_pool2d(x, 2, 2)),
     ], stem_indices
 
 
@@ -105,6 +113,8 @@ def main():
     cases, stem_indices = suite()
     for op, shape, op_args, call in cases:
         x = values(shape, 1)
+        if op_args.endswith("f16"):
+            x = x.half()
         if "NHWC" in op_args or "NDHWC" in op_args:
             layout = torch.channels_last if len(shape) == 4 else torch.channels_last_3d
             x = x.contiguous(memory_format=layout)
@@ -119,7 +129,8 @@ def main():
         copy_ms = gpu_ms(lambda: target.copy_(source))
         gbps = moved / ms / 1e6
         copy_gbps = 2 * source.numel() * 4 / copy_ms / 1e6
-        rows.append({"op": op, "shape": list(shape), "args": op_args, "ms": ms, "gbps": gbps,
+        rows.append({"op": op, "shape": list(shape), "args": op_args,
+                     "dtype": str(x.dtype).removeprefix("torch."), "ms": ms, "gbps": gbps,
                      "copy_gbps": copy_gbps, "ratio_to_copy": gbps / copy_gbps})
         print(f"{op:<22} {str(list(shape)):<20} {op_args:<30} {ms:9.4f} ms {gbps:8.1f} GB/s "
               f"copy {copy_gbps:8.1f} ratio {gbps / copy_gbps:5.2f}")
