@@ -17,7 +17,7 @@ pub enum Dtype {
 }
 
 impl Dtype {
-    /// Both, for tests and the self-test.
+    /// Every value type.
     pub const ALL: [Dtype; 2] = [Dtype::F32, Dtype::F16];
 
     /// NumPy's and PyTorch's name: `float32` or `float16`.
@@ -28,7 +28,8 @@ impl Dtype {
         }
     }
 
-    /// WGSL placed before `common.wgsl`: the `Element` alias and `to_element` for this type.
+    /// WGSL placed before `common.wgsl`: the `Element` alias, and `to_element` and `to_element4`
+    /// rounding f32 results to it.
     pub fn wgsl(self) -> &'static str {
         match self {
             Dtype::F32 => include_str!("../shaders/element_f32.wgsl"),
@@ -72,31 +73,15 @@ impl std::fmt::Display for Dtype {
 }
 
 /// Value element types ops run on: [`f32`] and [`half::f16`].
-pub trait Float: Element + Copy {
+pub trait Float: Element {
     /// The type as a [`Dtype`].
     const DTYPE: Dtype;
-    /// Widens to f32 (exact).
-    fn to_f32(self) -> f32;
-    /// Rounds an f32 to this type, to nearest (ties to even).
-    fn from_f32(value: f32) -> Self;
 }
 
 impl Float for f32 {
     const DTYPE: Dtype = Dtype::F32;
-    fn to_f32(self) -> f32 {
-        self
-    }
-    fn from_f32(value: f32) -> Self {
-        value
-    }
 }
 
 impl Float for f16 {
     const DTYPE: Dtype = Dtype::F16;
-    fn to_f32(self) -> f32 {
-        f16::to_f32(self)
-    }
-    fn from_f32(value: f32) -> Self {
-        f16::from_f32(value)
-    }
 }
