@@ -10,20 +10,11 @@ use crate::tensor::{Element, Tensor};
 
 /// The tensors on one side of an op call: values, and int64 indices where the op reads or writes
 /// them.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Operands<'a, T: Float> {
     pub values: &'a Tensor<T>,
     pub indices: Option<&'a Tensor<i64>>,
 }
-
-// Not derived: a derive would ask `T: Copy` of the tensors' element type only.
-impl<T: Float> Clone for Operands<'_, T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<T: Float> Copy for Operands<'_, T> {}
 
 impl<'a, T: Float> Operands<'a, T> {
     pub fn new(values: &'a Tensor<T>, indices: Option<&'a Tensor<i64>>) -> Self {
