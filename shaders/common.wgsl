@@ -119,6 +119,10 @@ override KERNEL_D: u32 = 0u;
 override KERNEL_H: u32 = 0u;
 override KERNEL_W: u32 = 0u;
 
+// The most taps along W a row kernel's window has: MAX_SPECIALISED_KERNEL in
+// src/ops/sliding.rs (row kernels need KERNEL_W).
+const ROW_TAPS: u32 = 8u;
+
 // The taps [begin, end) of a window along one dim, as tap numbers t for positions
 // start + t * dil. Specialised: all `specialised` taps (the caller skips positions outside the
 // input). Otherwise the kernel may be huge, so only the taps inside [0, len) are visited.
@@ -189,6 +193,11 @@ fn avg_divisor(sd: WindowSpan, sh: WindowSpan, sw: WindowSpan) -> f32 {
 // Four outputs per invocation (channels-last and row kernels): `is_nan` per lane.
 fn lanes_nan(x: vec4<f32>) -> vec4<bool> {
     return (bitcast<vec4<u32>>(x) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
+}
+
+// Four columns `w` inside [0, in_w): the lanes of a row kernel that read the input.
+fn lanes_in_range(w: vec4<i32>) -> vec4<bool> {
+    return (w >= vec4<i32>(0)) & (w < vec4<i32>(i32(params.in_w)));
 }
 
 // The maxima of four windows and their plane-flat indices.

@@ -1,31 +1,17 @@
 // max_pool and avg_pool on contiguous tensors whose kernel width is compiled in (KERNEL_W), and
 // adaptive pooling whose windows tile the input exactly: one invocation per four neighbouring
-// outputs of a row. They share the output coordinates, the
-// window's rows and their bounds checks. The host counts out_w in groups of four (the last group
-// of a row may hold fewer), so output_coord gives the group (its first output's w is 4 * c.w).
-// This file holds the window walks; the entry points and output bindings are in
-// rows_whole.wgsl (rows in fours: vec4 stores) and rows_tail.wgsl (lane-by-lane stores), one of
-// which follows it. CPU twins: src/cpu/max_pool.rs, src/cpu/avg_pool.rs and
+// outputs of a row. They share the output coordinates, the window's rows and their bounds
+// checks. The host counts out_w in groups of four (the last group of a row may hold fewer), so
+// output_coord gives the group (its first output's w is 4 * c.w).
+// This file holds the window walks. Before it comes the input's loader, row_cells.wgsl or
+// row_vectors.wgsl (`row_taps`); after it the entry points and output bindings, rows_whole.wgsl
+// (rows in fours: vec4 stores) or rows_tail.wgsl (lane-by-lane stores). CPU twins: src/cpu/max_pool.rs, src/cpu/avg_pool.rs and
 // src/cpu/adaptive_pool.rs.
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> input: array<Element>;
 
 // The window starts along W of the four outputs of group `c.w`.
 fn lane_starts(c: vec4<u32>) -> vec4<i32> {
     let first = i32(4u * c.w * params.s_w) - i32(params.p_w);
     return vec4<i32>(first) + vec4<i32>(0, 1, 2, 3) * i32(params.s_w);
-}
-
-fn lanes_in_range(w: vec4<i32>) -> vec4<bool> {
-    return (w >= vec4<i32>(0)) & (w < vec4<i32>(i32(params.in_w)));
-}
-
-// The four cells at columns `w` of the input row starting at `row`; columns outside the input
-// read its first cell instead (the callers discard them).
-fn row_lanes(row: u32, w: vec4<i32>, inside: vec4<bool>) -> vec4<f32> {
-    let at = vec4<u32>(select(vec4<i32>(0), w, inside)) + vec4<u32>(row);
-    return vec4<f32>(vec4<Element>(input[at.x], input[at.y], input[at.z], input[at.w]));
 }
 
 fn first_tap_lanes(start: vec4<i32>, dil: u32) -> vec4<i32> {
@@ -58,10 +44,11 @@ fn window_max_row(c: vec4<u32>) -> MaxLanes {
                 continue;
             }
             let row_start = plane_offset(d, h, 0);
+            let taps = row_taps(base + u32(row_start), w0);
             for (var kw = 0u; kw < KERNEL_W; kw++) {
                 let w = w0 + vec4<i32>(i32(kw * params.dil_w));
                 let inside = lanes_in_range(w);
-                let v = row_lanes(base + u32(row_start), w, inside);
+                let v = taps[kw];
                 // Per lane: NaN wins (the last NaN), otherwise strictly greater.
                 let take = inside & (lanes_nan(v) | (!lanes_nan(best) & (v > best)));
                 best = select(best, v, take);
@@ -97,11 +84,10 @@ fn window_avg_row(c: vec4<u32>) -> vec4<f32> {
             if (!in_range(h, params.in_h)) {
                 continue;
             }
-            let row = base + u32(plane_offset(d, h, 0));
+            let taps = row_taps(base + u32(plane_offset(d, h, 0)), w0);
             for (var kw = 0u; kw < KERNEL_W; kw++) {
-                let w = w0 + vec4<i32>(i32(kw));
-                let inside = lanes_in_range(w);
-                sum += select(vec4<f32>(0.0), row_lanes(row, w, inside), inside);
+                let inside = lanes_in_range(w0 + vec4<i32>(i32(kw)));
+                sum += select(vec4<f32>(0.0), taps[kw], inside);
             }
         }
     }

@@ -9,6 +9,23 @@ use crate::geometry::Window3;
 /// WGSL prepended to every op's shader.
 pub const COMMON_WGSL: &str = include_str!("../shaders/common.wgsl");
 
+/// The row kernels' input loader and window walks, and LP pooling's arithmetic: see
+/// [`Kernel::shared_files`].
+const ROW_CELLS_WGSL: &str = include_str!("../shaders/row_cells.wgsl");
+const ROW_VECTORS_WGSL: &str = include_str!("../shaders/row_vectors.wgsl");
+const ROW_POOL_WGSL: &str = include_str!("../shaders/row_pool.wgsl");
+const LP_MATH_WGSL: &str = include_str!("../shaders/lp_math.wgsl");
+
+/// How a row kernel (four neighbouring outputs of a row per invocation) reads its input rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RowLoads {
+    /// Four scattered loads per tap, for rows of any length (`shaders/row_cells.wgsl`).
+    Cells,
+    /// Whole `vec4`s, for rows whose length is a multiple of four, with the stride, dilation
+    /// and padding along W compiled in (`shaders/row_vectors.wgsl`).
+    Vectors,
+}
+
 /// Every compute kernel wgpool dispatches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kernel {
@@ -52,22 +69,23 @@ pub enum Kernel {
     AvgPoolChannelsLast,
     /// Batched transposes between memory formats.
     Transpose,
-    /// Max pooling, four neighbouring outputs of a row per invocation, values only.
-    MaxPoolRows,
+    /// Max pooling, four neighbouring outputs of a row per invocation, values only; output
+    /// rows in fours. The input is read as the [`RowLoads`] says (so for every row kernel).
+    MaxPoolRows(RowLoads),
     /// Max pooling, four outputs of a row per invocation, with plane-flat int64 indices.
-    MaxPoolRowsWithIndices,
+    MaxPoolRowsWithIndices(RowLoads),
     /// Average pooling, four neighbouring outputs of a row per invocation.
-    AvgPoolRows,
+    AvgPoolRows(RowLoads),
     /// [`Kernel::MaxPoolRows`] for rows whose length is not a multiple of four.
-    MaxPoolRowsTail,
+    MaxPoolRowsTail(RowLoads),
     /// [`Kernel::MaxPoolRowsWithIndices`] for rows whose length is not a multiple of four.
-    MaxPoolRowsTailWithIndices,
+    MaxPoolRowsTailWithIndices(RowLoads),
     /// [`Kernel::AvgPoolRows`] for rows whose length is not a multiple of four.
-    AvgPoolRowsTail,
+    AvgPoolRowsTail(RowLoads),
     /// [`Kernel::LpPool`], four neighbouring outputs of a row per invocation.
-    LpPoolRows,
+    LpPoolRows(RowLoads),
     /// [`Kernel::LpPoolInfNorm`], four neighbouring outputs of a row per invocation.
-    LpPoolInfNormRows,
+    LpPoolInfNormRows(RowLoads),
     /// [`Kernel::FractionalMaxPool`], four neighbouring outputs of a row per invocation.
     FractionalMaxPoolRows,
     /// [`Kernel::FractionalMaxPoolWithIndices`], four outputs of a row per invocation.
@@ -82,7 +100,7 @@ pub enum Kernel {
 
 impl Kernel {
     /// Every kernel, for tests that compile them all.
-    pub const ALL: [Kernel; 33] = [
+    pub const ALL: [Kernel; 41] = [
         Kernel::MaxPool,
         Kernel::MaxPoolWithIndices,
         Kernel::AvgPool,
@@ -103,14 +121,22 @@ impl Kernel {
         Kernel::MaxPoolChannelsLastWithIndices,
         Kernel::AvgPoolChannelsLast,
         Kernel::Transpose,
-        Kernel::MaxPoolRows,
-        Kernel::MaxPoolRowsWithIndices,
-        Kernel::AvgPoolRows,
-        Kernel::MaxPoolRowsTail,
-        Kernel::MaxPoolRowsTailWithIndices,
-        Kernel::AvgPoolRowsTail,
-        Kernel::LpPoolRows,
-        Kernel::LpPoolInfNormRows,
+        Kernel::MaxPoolRows(RowLoads::Cells),
+        Kernel::MaxPoolRows(RowLoads::Vectors),
+        Kernel::MaxPoolRowsWithIndices(RowLoads::Cells),
+        Kernel::MaxPoolRowsWithIndices(RowLoads::Vectors),
+        Kernel::AvgPoolRows(RowLoads::Cells),
+        Kernel::AvgPoolRows(RowLoads::Vectors),
+        Kernel::MaxPoolRowsTail(RowLoads::Cells),
+        Kernel::MaxPoolRowsTail(RowLoads::Vectors),
+        Kernel::MaxPoolRowsTailWithIndices(RowLoads::Cells),
+        Kernel::MaxPoolRowsTailWithIndices(RowLoads::Vectors),
+        Kernel::AvgPoolRowsTail(RowLoads::Cells),
+        Kernel::AvgPoolRowsTail(RowLoads::Vectors),
+        Kernel::LpPoolRows(RowLoads::Cells),
+        Kernel::LpPoolRows(RowLoads::Vectors),
+        Kernel::LpPoolInfNormRows(RowLoads::Cells),
+        Kernel::LpPoolInfNormRows(RowLoads::Vectors),
         Kernel::FractionalMaxPoolRows,
         Kernel::FractionalMaxPoolRowsWithIndices,
         Kernel::TransposeHalves,
@@ -119,7 +145,7 @@ impl Kernel {
     ];
 
     /// The op's own shader file, with its entry points (without `common.wgsl` and
-    /// [`Kernel::shared_file`]).
+    /// [`Kernel::shared_files`]).
     pub fn shader_file(self) -> &'static str {
         match self {
             Kernel::MaxPool | Kernel::MaxPoolWithIndices => {
@@ -136,10 +162,10 @@ impl Kernel {
             | Kernel::FractionalMaxPoolRowsWithIndices => {
                 include_str!("../shaders/fractional_max_pool.wgsl")
             }
-            Kernel::LpPool
-            | Kernel::LpPoolInfNorm
-            | Kernel::LpPoolRows
-            | Kernel::LpPoolInfNormRows => include_str!("../shaders/lp_pool.wgsl"),
+            Kernel::LpPool | Kernel::LpPoolInfNorm => include_str!("../shaders/lp_pool.wgsl"),
+            Kernel::LpPoolRows(_) | Kernel::LpPoolInfNormRows(_) => {
+                include_str!("../shaders/lp_rows.wgsl")
+            }
             Kernel::AdaptiveAvgPool
             | Kernel::AdaptiveMaxPool
             | Kernel::AdaptiveMaxPoolWithIndices
@@ -155,37 +181,47 @@ impl Kernel {
                 include_str!("../shaders/transpose.wgsl")
             }
             Kernel::Widen | Kernel::Narrow => include_str!("../shaders/widen.wgsl"),
-            Kernel::MaxPoolRows | Kernel::MaxPoolRowsWithIndices | Kernel::AvgPoolRows => {
+            Kernel::MaxPoolRows(_) | Kernel::MaxPoolRowsWithIndices(_) | Kernel::AvgPoolRows(_) => {
                 include_str!("../shaders/rows_whole.wgsl")
             }
-            Kernel::MaxPoolRowsTail
-            | Kernel::MaxPoolRowsTailWithIndices
-            | Kernel::AvgPoolRowsTail => include_str!("../shaders/rows_tail.wgsl"),
+            Kernel::MaxPoolRowsTail(_)
+            | Kernel::MaxPoolRowsTailWithIndices(_)
+            | Kernel::AvgPoolRowsTail(_) => include_str!("../shaders/rows_tail.wgsl"),
         }
     }
 
-    /// Code the op's file builds on, placed between `common.wgsl` and it: the row kernels'
-    /// window walks, shared by their two ways of storing.
-    pub fn shared_file(self) -> Option<&'static str> {
+    /// Code the op's file builds on, in order, placed between `common.wgsl` and it: the row
+    /// kernels' input loader and window walks (shared by their two ways of storing), LP
+    /// pooling's arithmetic.
+    pub fn shared_files(self) -> &'static [&'static str] {
         match self {
-            Kernel::MaxPoolRows
-            | Kernel::MaxPoolRowsWithIndices
-            | Kernel::AvgPoolRows
-            | Kernel::MaxPoolRowsTail
-            | Kernel::MaxPoolRowsTailWithIndices
-            | Kernel::AvgPoolRowsTail => Some(include_str!("../shaders/row_pool.wgsl")),
-            _ => None,
+            Kernel::MaxPoolRows(loads)
+            | Kernel::MaxPoolRowsWithIndices(loads)
+            | Kernel::AvgPoolRows(loads)
+            | Kernel::MaxPoolRowsTail(loads)
+            | Kernel::MaxPoolRowsTailWithIndices(loads)
+            | Kernel::AvgPoolRowsTail(loads) => match loads {
+                RowLoads::Cells => &[ROW_CELLS_WGSL, ROW_POOL_WGSL],
+                RowLoads::Vectors => &[ROW_VECTORS_WGSL, ROW_POOL_WGSL],
+            },
+            Kernel::LpPool | Kernel::LpPoolInfNorm => &[LP_MATH_WGSL],
+            Kernel::LpPoolRows(loads) | Kernel::LpPoolInfNormRows(loads) => match loads {
+                RowLoads::Cells => &[ROW_CELLS_WGSL, LP_MATH_WGSL],
+                RowLoads::Vectors => &[ROW_VECTORS_WGSL, LP_MATH_WGSL],
+            },
+            _ => &[],
         }
     }
 
     /// The complete WGSL module for values of `dtype`: the element type's file, `common.wgsl`,
-    /// the shared file if any, and the op's file.
+    /// the shared files and the op's file.
     pub fn source(self, dtype: Dtype) -> String {
-        let element = dtype.wgsl();
-        match self.shared_file() {
-            Some(shared) => format!("{element}\n{COMMON_WGSL}\n{shared}\n{}", self.shader_file()),
-            None => format!("{element}\n{COMMON_WGSL}\n{}", self.shader_file()),
-        }
+        [dtype.wgsl(), COMMON_WGSL]
+            .into_iter()
+            .chain(self.shared_files().iter().copied())
+            .chain([self.shader_file()])
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Whether the kernel reads or writes values of the build's element type. The others
@@ -220,14 +256,14 @@ impl Kernel {
             Kernel::MaxPoolChannelsLastWithIndices => "max_pool_channels_last_with_indices",
             Kernel::AvgPoolChannelsLast => "avg_pool_channels_last",
             Kernel::Transpose => "convert_memory_format",
-            Kernel::MaxPoolRows => "max_pool_rows",
-            Kernel::MaxPoolRowsWithIndices => "max_pool_rows_with_indices",
-            Kernel::AvgPoolRows => "avg_pool_rows",
-            Kernel::MaxPoolRowsTail => "max_pool_rows_tail",
-            Kernel::MaxPoolRowsTailWithIndices => "max_pool_rows_tail_with_indices",
-            Kernel::AvgPoolRowsTail => "avg_pool_rows_tail",
-            Kernel::LpPoolRows => "lp_pool_rows",
-            Kernel::LpPoolInfNormRows => "lp_pool_inf_norm_rows",
+            Kernel::MaxPoolRows(_) => "max_pool_rows",
+            Kernel::MaxPoolRowsWithIndices(_) => "max_pool_rows_with_indices",
+            Kernel::AvgPoolRows(_) => "avg_pool_rows",
+            Kernel::MaxPoolRowsTail(_) => "max_pool_rows_tail",
+            Kernel::MaxPoolRowsTailWithIndices(_) => "max_pool_rows_tail_with_indices",
+            Kernel::AvgPoolRowsTail(_) => "avg_pool_rows_tail",
+            Kernel::LpPoolRows(_) => "lp_pool_rows",
+            Kernel::LpPoolInfNormRows(_) => "lp_pool_inf_norm_rows",
             Kernel::FractionalMaxPoolRows => "fractional_max_pool_rows",
             Kernel::FractionalMaxPoolRowsWithIndices => "fractional_max_pool_rows_with_indices",
             Kernel::TransposeHalves => "convert_memory_format_halves",
@@ -243,15 +279,15 @@ impl Kernel {
             Kernel::TransposeHalves | Kernel::Widen | Kernel::Narrow => &[true, false],
             Kernel::MaxPoolChannelsLast | Kernel::AvgPoolChannelsLast => &[true, false],
             Kernel::MaxPoolChannelsLastWithIndices => &[true, false, false],
-            Kernel::MaxPoolRows | Kernel::AvgPoolRows => &[true, false],
-            Kernel::MaxPoolRowsTail | Kernel::AvgPoolRowsTail => &[true, false],
-            Kernel::MaxPoolRowsWithIndices | Kernel::MaxPoolRowsTailWithIndices => {
+            Kernel::MaxPoolRows(_) | Kernel::AvgPoolRows(_) => &[true, false],
+            Kernel::MaxPoolRowsTail(_) | Kernel::AvgPoolRowsTail(_) => &[true, false],
+            Kernel::MaxPoolRowsWithIndices(_) | Kernel::MaxPoolRowsTailWithIndices(_) => {
                 &[true, false, false]
             }
             Kernel::LpPool
             | Kernel::LpPoolInfNorm
-            | Kernel::LpPoolRows
-            | Kernel::LpPoolInfNormRows => &[true, false],
+            | Kernel::LpPoolRows(_)
+            | Kernel::LpPoolInfNormRows(_) => &[true, false],
             Kernel::MaxPoolWithIndices => &[true, false, false],
             // indices, winner, status (+ input, output): the scatter's are a prefix.
             Kernel::MaxUnpoolScatter => &[true, false, false],
@@ -296,14 +332,30 @@ impl Kernel {
             Kernel::MaxPoolChannelsLastWithIndices => "wgpool.max_pool_channels_last_with_indices",
             Kernel::AvgPoolChannelsLast => "wgpool.avg_pool_channels_last",
             Kernel::Transpose => "wgpool.convert_memory_format",
-            Kernel::MaxPoolRows => "wgpool.max_pool_rows",
-            Kernel::MaxPoolRowsWithIndices => "wgpool.max_pool_rows_with_indices",
-            Kernel::AvgPoolRows => "wgpool.avg_pool_rows",
-            Kernel::MaxPoolRowsTail => "wgpool.max_pool_rows_tail",
-            Kernel::MaxPoolRowsTailWithIndices => "wgpool.max_pool_rows_tail_with_indices",
-            Kernel::AvgPoolRowsTail => "wgpool.avg_pool_rows_tail",
-            Kernel::LpPoolRows => "wgpool.lp_pool_rows",
-            Kernel::LpPoolInfNormRows => "wgpool.lp_pool_inf_norm_rows",
+            Kernel::MaxPoolRows(RowLoads::Cells) => "wgpool.max_pool_rows",
+            Kernel::MaxPoolRows(RowLoads::Vectors) => "wgpool.max_pool_rows.vec4_loads",
+            Kernel::MaxPoolRowsWithIndices(RowLoads::Cells) => "wgpool.max_pool_rows_with_indices",
+            Kernel::MaxPoolRowsWithIndices(RowLoads::Vectors) => {
+                "wgpool.max_pool_rows_with_indices.vec4_loads"
+            }
+            Kernel::AvgPoolRows(RowLoads::Cells) => "wgpool.avg_pool_rows",
+            Kernel::AvgPoolRows(RowLoads::Vectors) => "wgpool.avg_pool_rows.vec4_loads",
+            Kernel::MaxPoolRowsTail(RowLoads::Cells) => "wgpool.max_pool_rows_tail",
+            Kernel::MaxPoolRowsTail(RowLoads::Vectors) => "wgpool.max_pool_rows_tail.vec4_loads",
+            Kernel::MaxPoolRowsTailWithIndices(RowLoads::Cells) => {
+                "wgpool.max_pool_rows_tail_with_indices"
+            }
+            Kernel::MaxPoolRowsTailWithIndices(RowLoads::Vectors) => {
+                "wgpool.max_pool_rows_tail_with_indices.vec4_loads"
+            }
+            Kernel::AvgPoolRowsTail(RowLoads::Cells) => "wgpool.avg_pool_rows_tail",
+            Kernel::AvgPoolRowsTail(RowLoads::Vectors) => "wgpool.avg_pool_rows_tail.vec4_loads",
+            Kernel::LpPoolRows(RowLoads::Cells) => "wgpool.lp_pool_rows",
+            Kernel::LpPoolRows(RowLoads::Vectors) => "wgpool.lp_pool_rows.vec4_loads",
+            Kernel::LpPoolInfNormRows(RowLoads::Cells) => "wgpool.lp_pool_inf_norm_rows",
+            Kernel::LpPoolInfNormRows(RowLoads::Vectors) => {
+                "wgpool.lp_pool_inf_norm_rows.vec4_loads"
+            }
             Kernel::FractionalMaxPoolRows => "wgpool.fractional_max_pool_rows",
             Kernel::FractionalMaxPoolRowsWithIndices => {
                 "wgpool.fractional_max_pool_rows_with_indices"

@@ -603,12 +603,12 @@ fn record_tiles<T: Float>(
     output: Operands<T>,
 ) -> Result<()> {
     let (window, params) = tile_params(kernel, plan, tile);
-    let (kernel, params) = kernel.tile_kernels().contiguous(&window, params);
+    let (kernel, params, constants) = kernel.tile_kernels().contiguous(&window, params);
     ctx.record_specialized(
         encoder,
         kernel,
         T::DTYPE,
-        &kernel_constants(&window),
+        &constants,
         bytemuck::bytes_of(&params),
         &bindings(input, output),
         params.total,

@@ -10,13 +10,17 @@ use crate::geometry::PoolPlan;
 use crate::ops::formats::{on_contiguous, Operands};
 use crate::ops::max_unpool::UnpoolStatus;
 use crate::ops::power::Power;
-use crate::ops::sliding::{gpu_params, kernel_constants, takes_rows, SlidingArgs};
+use crate::ops::sliding::{gpu_params, pick_rows, SlidingArgs};
 use crate::ops::{check_output, output_like};
-use crate::pipelines::{Kernel, WindowParams};
+use crate::pipelines::{Kernel, RowLoads, WindowParams};
 use crate::tensor::Tensor;
 
 /// [`WindowParams::flags`] bit of `Kernel::LpPoolInfNorm`: `p = -inf`, the minimum of `|x|`.
 pub(crate) const FLAG_MIN_NORM: u32 = 1 << 24;
+
+/// The kernels of `p = ±inf`: one output per invocation, four of a row per invocation.
+const INF_NORM_KERNELS: (Kernel, fn(RowLoads) -> Kernel) =
+    (Kernel::LpPoolInfNorm, Kernel::LpPoolInfNormRows);
 
 /// `torch.nn.LPPoolNd` for `R` spatial dims: use [`LpPool1d`], [`LpPool2d`] or [`LpPool3d`].
 ///
@@ -146,25 +150,21 @@ impl<const R: usize> LpPool<R> {
     ) -> Result<()> {
         let plan = self.plan(input.shape())?;
         check_output(Self::NAME, &plan, output)?;
-        let mut constants = kernel_constants(&plan.window).to_vec();
-        // [one output per invocation, four of a row per invocation]
-        let inf_norm = [Kernel::LpPoolInfNorm, Kernel::LpPoolInfNormRows];
-        let (kernels, flags) = match self.norm() {
-            Norm::Max => (inf_norm, 0),
-            Norm::Min => (inf_norm, FLAG_MIN_NORM),
-            Norm::Power { power, root } => {
-                constants.extend([("POWER_SPEC", power.flags()), ("ROOT_SPEC", root.flags())]);
-                ([Kernel::LpPool, Kernel::LpPoolRows], 0)
-            }
+        let ((scalar, rows), flags, exponents) = match self.norm() {
+            Norm::Max => (INF_NORM_KERNELS, 0, None),
+            Norm::Min => (INF_NORM_KERNELS, FLAG_MIN_NORM, None),
+            Norm::Power { power, root } => (
+                (Kernel::LpPool, Kernel::LpPoolRows as fn(RowLoads) -> Kernel),
+                0,
+                Some([("POWER_SPEC", power.flags()), ("ROOT_SPEC", root.flags())]),
+            ),
         };
         let params = WindowParams {
             norm_type: self.norm_type as f32,
             ..gpu_params(ctx, Self::NAME, &plan, flags, 0.0)?
         };
-        let (kernel, params) = match takes_rows(&plan.window) {
-            true => (kernels[1], params.rows()),
-            false => (kernels[0], params),
-        };
+        let (kernel, params, mut constants) = pick_rows(&plan.window, params, scalar, rows);
+        constants.extend(exponents.into_iter().flatten());
         let output = Operands::new(output, None);
         on_contiguous(
             ctx,

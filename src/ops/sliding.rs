@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::geometry::{join_x, lift, pooled_len, require_i32, Planes, PoolPlan, Window3};
 use crate::memory_format::MemoryFormat;
 use crate::ops::formats::{call_format, on_contiguous, Operands};
-use crate::pipelines::{Kernel, WindowParams};
+use crate::pipelines::{Kernel, RowLoads, WindowParams};
 use crate::tensor::Tensor;
 
 /// The window arguments of one sliding-window call, before validation.
@@ -231,14 +231,49 @@ pub(crate) fn takes_rows(window: &Window3) -> bool {
     window.kernel[2] <= MAX_SPECIALISED_KERNEL && window.output[2] >= 4
 }
 
+/// The override constants of one pipeline.
+pub(crate) type Constants = Vec<(&'static str, u32)>;
+
+/// The most cells the four windows of a row kernel's group may span, counted from the vec4
+/// boundary before the first, for [`RowLoads::Vectors`]: `ROW_VECTORS` vec4s in
+/// `shaders/row_vectors.wgsl`.
+const ROW_VECTOR_CELLS: u64 = 16;
+
+/// How a row kernel reads the input rows of `window`, with the override constants that go with
+/// it: whole vec4s where rows are a multiple of four long and the span of a group's four
+/// windows fits [`ROW_VECTOR_CELLS`], else cell by cell.
+pub(crate) fn row_loads(window: &Window3) -> (RowLoads, Constants) {
+    let [kernel, stride, padding, dilation] = [
+        window.kernel,
+        window.stride,
+        window.padding,
+        window.dilation,
+    ]
+    .map(|v| v[2]);
+    // How far the first window of a group starts past a vec4 boundary: groups start at
+    // multiples of 4 * stride, less the padding.
+    let lead = (4 - padding % 4) % 4;
+    let last_cell = lead + 3 * stride + (kernel - 1) * dilation;
+    if window.input[2] % 4 == 0 && last_cell < ROW_VECTOR_CELLS {
+        let constants = vec![
+            ("STRIDE_W", stride as u32),
+            ("DILATION_W", dilation as u32),
+            ("LEAD_W", lead as u32),
+        ];
+        (RowLoads::Vectors, constants)
+    } else {
+        (RowLoads::Cells, Vec::new())
+    }
+}
+
 /// The kernels of one sliding-window op, by what they take.
 pub(crate) struct WindowKernels {
     /// One output per invocation (kernel widths over 8, or rows under four outputs).
     pub scalar: Kernel,
     /// Four neighbouring outputs of a row per invocation, rows in fours.
-    pub rows: Kernel,
+    pub rows: fn(RowLoads) -> Kernel,
     /// Four neighbouring outputs of a row per invocation, other row lengths.
-    pub rows_tail: Kernel,
+    pub rows_tail: fn(RowLoads) -> Kernel,
     /// Four channels of a channels-last tensor per invocation (see [`vector_channels`]).
     pub channels_last: Kernel,
 }
@@ -272,15 +307,36 @@ impl WindowKernels {
         }
     }
 
-    /// The kernel for `window` on contiguous tensors, with `params` adjusted to it (see
-    /// [`takes_rows`]).
-    pub fn contiguous(&self, window: &Window3, params: WindowParams) -> (Kernel, WindowParams) {
-        match (takes_rows(window), window.output[2] % 4) {
-            (true, 0) => (self.rows, params.rows()),
-            (true, _) => (self.rows_tail, params.rows()),
-            (false, _) => (self.scalar, params),
-        }
+    /// The kernel for `window` on contiguous tensors, with `params` adjusted to it and its
+    /// override constants (see [`takes_rows`] and [`row_loads`]).
+    pub fn contiguous(
+        &self,
+        window: &Window3,
+        params: WindowParams,
+    ) -> (Kernel, WindowParams, Constants) {
+        let rows = match window.output[2] % 4 {
+            0 => self.rows,
+            _ => self.rows_tail,
+        };
+        pick_rows(window, params, self.scalar, rows)
     }
+}
+
+/// `rows` with the loads [`row_loads`] picks for `window` where [`takes_rows`], else `scalar`;
+/// with `params` adjusted to the kernel and its override constants.
+pub(crate) fn pick_rows(
+    window: &Window3,
+    params: WindowParams,
+    scalar: Kernel,
+    rows: fn(RowLoads) -> Kernel,
+) -> (Kernel, WindowParams, Constants) {
+    let mut constants = kernel_constants(window).to_vec();
+    if !takes_rows(window) {
+        return (scalar, params, constants);
+    }
+    let (loads, loads_constants) = row_loads(window);
+    constants.extend(loads_constants);
+    (rows(loads), params.rows(), constants)
 }
 
 /// Records a sliding-window pool over `R` spatial dims: four channels per invocation on
@@ -312,7 +368,7 @@ pub(crate) fn record_window<const R: usize, T: Float>(
             params.total,
         );
     }
-    let (kernel, params) = kernels.contiguous(&plan.window, params);
+    let (kernel, params, constants) = kernels.contiguous(&plan.window, params);
     on_contiguous(ctx, encoder, op, input, output, |encoder, input, output| {
         ctx.record_specialized(
             encoder,
@@ -344,4 +400,54 @@ pub(crate) fn kernel_constants(window: &Window3) -> [(&'static str, u32); 3] {
         ("KERNEL_H", specialise(window.kernel[1])),
         ("KERNEL_W", specialise(window.kernel[2])),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 2-d window over `width` columns with kernel `k`, stride `s`, padding `p`, dilation `d`
+    /// along W (and rows of at least four outputs, so the row kernels apply).
+    fn window(width: u64, k: u64, s: u64, p: u64, d: u64) -> Window3 {
+        Window3 {
+            input: [1, 10, width],
+            output: [1, 5, 4],
+            kernel: [1, 3, k],
+            stride: [1, 2, s],
+            padding: [0, 1, p],
+            dilation: [1, 1, d],
+        }
+    }
+
+    #[test]
+    fn rows_in_fours_load_vec4s_with_their_w_constants() {
+        let (loads, constants) = row_loads(&window(112, 3, 2, 1, 1));
+        assert_eq!(loads, RowLoads::Vectors);
+        assert_eq!(
+            constants,
+            [("STRIDE_W", 2), ("DILATION_W", 1), ("LEAD_W", 3)]
+        );
+        // The lead is what the padding leaves to the next vec4 boundary.
+        for (p, lead) in [(0, 0), (1, 3), (2, 2), (3, 1), (4, 0)] {
+            let (_, constants) = row_loads(&window(64, 8, 1, p, 1));
+            assert_eq!(constants[2], ("LEAD_W", lead), "padding {p}");
+        }
+    }
+
+    #[test]
+    fn other_row_lengths_and_long_spans_load_cells() {
+        for width in [14, 113, 114, 115] {
+            assert_eq!(
+                row_loads(&window(width, 3, 2, 1, 1)),
+                (RowLoads::Cells, Vec::new())
+            );
+        }
+        // The last cell of the span is lead + 3 * stride + (kernel - 1) * dilation.
+        let fits = |k, s, p, d| row_loads(&window(64, k, s, p, d)).0 == RowLoads::Vectors;
+        assert!(fits(4, 4, 0, 1)); // 0 + 12 + 3 = 15
+        assert!(!fits(5, 4, 0, 1)); // 16
+        assert!(fits(3, 2, 1, 2)); // 3 + 6 + 4 = 13
+        assert!(!fits(3, 3, 1, 2)); // 3 + 9 + 4 = 16
+        assert!(!fits(8, 4, 0, 1)); // 19
+    }
 }
