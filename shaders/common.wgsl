@@ -120,7 +120,7 @@ override KERNEL_H: u32 = 0u;
 override KERNEL_W: u32 = 0u;
 
 // The most taps along W a row kernel's window has: MAX_SPECIALISED_KERNEL in
-// src/ops/sliding.rs (row kernels need KERNEL_W).
+// src/pipelines.rs (row kernels need KERNEL_W).
 const ROW_TAPS: u32 = 8u;
 
 // The taps [begin, end) of a window along one dim, as tap numbers t for positions

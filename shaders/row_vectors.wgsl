@@ -14,8 +14,8 @@ override DILATION_W: u32 = 1u;
 override LEAD_W: u32 = 0u;
 
 // The most cells (four vec4s) a group's windows span, counted from the vec4 boundary before
-// the first: ROW_VECTOR_CELLS in src/ops/sliding.rs, which takes these kernels only where they
-// fit. (Longer spans compile slowly: lavapipe took 0.3 s for a 32-cell span.)
+// the first: ROW_VECTOR_CELLS in src/pipelines.rs (the host takes these kernels only where
+// they fit).
 const ROW_CELLS: u32 = 16u;
 
 // row_taps of row_cells.wgsl, from whole vec4s.

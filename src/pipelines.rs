@@ -16,6 +16,16 @@ const ROW_VECTORS_WGSL: &str = include_str!("../shaders/row_vectors.wgsl");
 const ROW_POOL_WGSL: &str = include_str!("../shaders/row_pool.wgsl");
 const LP_MATH_WGSL: &str = include_str!("../shaders/lp_math.wgsl");
 
+/// Kernel sizes up to this are compiled into the pipeline (unrolled window loops); larger ones
+/// run the generic loops, which visit only the taps inside the input. Also the most taps of a
+/// row kernel's window: `ROW_TAPS` in `shaders/common.wgsl`.
+pub const MAX_SPECIALISED_KERNEL: u64 = 8;
+
+/// The most cells the four windows of a row kernel's group may span for [`RowLoads::Vectors`],
+/// counted from the vec4 boundary before the first: `ROW_CELLS` in `shaders/row_vectors.wgsl`.
+/// (Longer spans compile slowly: lavapipe took 0.3 s for a 32-cell span.)
+pub const ROW_VECTOR_CELLS: u64 = 16;
+
 /// How a row kernel (four neighbouring outputs of a row per invocation) reads its input rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RowLoads {

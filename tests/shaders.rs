@@ -15,8 +15,8 @@ use naga::{
     AddressSpace, Expression, Literal, Module, Scalar, ShaderStage, StorageAccess, TypeInner,
 };
 use wgpool::pipelines::{
-    DivMagic, Kernel, WindowParams, COMMON_WGSL, FLAG_COUNT_INCLUDE_PAD, FLAG_DIVISOR_OVERRIDE,
-    FLAG_SUCCESSIVE_DIVISION,
+    DivMagic, Kernel, RowLoads, WindowParams, COMMON_WGSL, FLAG_COUNT_INCLUDE_PAD,
+    FLAG_DIVISOR_OVERRIDE, FLAG_SUCCESSIVE_DIVISION, MAX_SPECIALISED_KERNEL, ROW_VECTOR_CELLS,
 };
 use wgpool::Dtype;
 
@@ -768,4 +768,145 @@ fn entry_points_use_exactly_the_host_bindings() {
             "{kernel:?}: bindings `{name}` uses vs bindings the host declares"
         );
     }
+}
+
+/// The row kernels that read `vec4`s pick taps at positions their override constants fix, so the
+/// defaults above leave that code unexercised: each is resolved with the constants of real
+/// windows (the host's `row_loads`), up to the widest span it takes (cell 15), and translated to
+/// every backend's language.
+#[test]
+fn vec4_row_kernels_translate_with_real_window_constants() {
+    use naga::back::{glsl, hlsl, msl, spv};
+    // KERNEL_D, KERNEL_H, KERNEL_W, STRIDE_W, DILATION_W, LEAD_W
+    const WINDOWS: [[u32; 6]; 5] = [
+        [1, 3, 3, 2, 1, 3], // the stem: k3 s2 p1
+        [1, 2, 2, 2, 1, 0], // k2 s2
+        [2, 2, 4, 4, 1, 0], // the widest span: 0 + 3 * 4 + 3 = 15
+        [1, 3, 3, 2, 2, 3], // dilated: 3 + 6 + 4 = 13
+        [1, 8, 8, 1, 1, 0], // the widest kernel
+    ];
+    const NAMES: [&str; 6] = [
+        "KERNEL_D",
+        "KERNEL_H",
+        "KERNEL_W",
+        "STRIDE_W",
+        "DILATION_W",
+        "LEAD_W",
+    ];
+    let vector_rows: Vec<Build> = builds()
+        .into_iter()
+        .filter(|b| format!("{:?}", b.kernel).contains("(Vectors)"))
+        .collect();
+    assert_eq!(
+        vector_rows.len(),
+        16,
+        "8 vec4 row kernels, each for f32 and f16"
+    );
+    for build in vector_rows {
+        let (_, module, info) = compile(build);
+        let name = build.entry_point();
+        for window in WINDOWS {
+            let what = format!("{build:?} with {window:?}");
+            let mut constants = PipelineConstants::default();
+            constants.insert(WORKGROUP_SIZE.to_string(), 64.0);
+            for (name, value) in NAMES.iter().zip(window) {
+                constants.insert(name.to_string(), f64::from(value));
+            }
+            let (module, info) = naga::back::pipeline_constants::process_overrides(
+                &module,
+                &info,
+                Some((ShaderStage::Compute, name)),
+                &constants,
+            )
+            .unwrap_or_else(|e| panic!("{what}: resolving the constants: {e} ({e:?})"));
+            let pipeline = spv::PipelineOptions {
+                shader_stage: ShaderStage::Compute,
+                entry_point: name.to_string(),
+            };
+            spv::write_vec(&module, &info, &spv::Options::default(), Some(&pipeline))
+                .unwrap_or_else(|e| panic!("{what}: SPIR-V backend: {e}"));
+            let pipeline = msl::PipelineOptions {
+                entry_point: Some((ShaderStage::Compute, name.to_string())),
+                ..Default::default()
+            };
+            let options = msl::Options {
+                lang_version: (2, 0),
+                ..Default::default()
+            };
+            msl::write_string(&module, &info, &options, &pipeline)
+                .unwrap_or_else(|e| panic!("{what}: MSL backend: {e}"));
+            let shader_model = match build.dtype {
+                Dtype::F32 => hlsl::ShaderModel::V5_1,
+                Dtype::F16 => hlsl::ShaderModel::V6_2,
+            };
+            let options = hlsl::Options {
+                shader_model,
+                ..Default::default()
+            };
+            let pipeline = hlsl::PipelineOptions {
+                entry_point: Some((ShaderStage::Compute, name.to_string())),
+            };
+            hlsl::Writer::new(&mut String::new(), &options, &pipeline)
+                .write(&module, &info, None)
+                .unwrap_or_else(|e| panic!("{what}: HLSL backend: {e}"));
+            if build.dtype == Dtype::F32 {
+                let options = glsl::Options {
+                    version: glsl::Version::Embedded {
+                        version: 310,
+                        is_webgl: false,
+                    },
+                    ..Default::default()
+                };
+                let pipeline = glsl::PipelineOptions {
+                    shader_stage: ShaderStage::Compute,
+                    entry_point: name.to_string(),
+                    multiview: None,
+                };
+                let mut glsl = String::new();
+                glsl::Writer::new(
+                    &mut glsl,
+                    &module,
+                    &info,
+                    &options,
+                    &pipeline,
+                    naga::proc::BoundsCheckPolicies::default(),
+                )
+                .and_then(|mut writer| writer.write())
+                .unwrap_or_else(|e| panic!("{what}: GLSL backend: {e}"));
+            }
+        }
+    }
+}
+
+/// The value of the module-scope `const` `name` of `kernel`'s f32 build.
+fn u32_constant(kernel: Kernel, name: &str) -> u32 {
+    let build = Build {
+        kernel,
+        dtype: Dtype::F32,
+    };
+    let (_, module, _) = compile(build);
+    let (_, constant) = module
+        .constants
+        .iter()
+        .find(|(_, c)| c.name.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("{build:?} has no const {name}"));
+    match module.global_expressions[constant.init] {
+        Expression::Literal(Literal::U32(value)) => value,
+        ref other => panic!("{build:?}: const {name} is {other:?}, not a u32 literal"),
+    }
+}
+
+#[test]
+fn row_kernel_array_sizes_match_the_host_limits() {
+    // The taps array holds every tap the host compiles in; the vec4 loader's cells array holds
+    // every span the host gives it.
+    let kernel = Kernel::MaxPoolRows(RowLoads::Vectors);
+    assert_eq!(
+        u64::from(u32_constant(kernel, "ROW_TAPS")),
+        MAX_SPECIALISED_KERNEL
+    );
+    assert_eq!(
+        u64::from(u32_constant(kernel, "ROW_CELLS")),
+        ROW_VECTOR_CELLS
+    );
 }

@@ -7,7 +7,8 @@ use crate::error::{Error, Result};
 use crate::geometry::{join_x, lift, pooled_len, require_i32, Planes, PoolPlan, Window3};
 use crate::memory_format::MemoryFormat;
 use crate::ops::formats::{call_format, on_contiguous, Operands};
-use crate::pipelines::{Kernel, RowLoads, WindowParams};
+pub(crate) use crate::pipelines::MAX_SPECIALISED_KERNEL;
+use crate::pipelines::{Kernel, RowLoads, WindowParams, ROW_VECTOR_CELLS};
 use crate::tensor::Tensor;
 
 /// The window arguments of one sliding-window call, before validation.
@@ -234,11 +235,6 @@ pub(crate) fn takes_rows(window: &Window3) -> bool {
 /// The override constants of one pipeline.
 pub(crate) type Constants = Vec<(&'static str, u32)>;
 
-/// The most cells the four windows of a row kernel's group may span, counted from the vec4
-/// boundary before the first, for [`RowLoads::Vectors`]: `ROW_VECTORS` vec4s in
-/// `shaders/row_vectors.wgsl`.
-const ROW_VECTOR_CELLS: u64 = 16;
-
 /// How a row kernel reads the input rows of `window`, with the override constants that go with
 /// it: whole vec4s where rows are a multiple of four long and the span of a group's four
 /// windows fits [`ROW_VECTOR_CELLS`], else cell by cell.
@@ -381,10 +377,6 @@ pub(crate) fn record_window<const R: usize, T: Float>(
         )
     })
 }
-
-/// Kernel sizes up to this are compiled into the pipeline (unrolled window loops); larger ones
-/// run the generic loops, which visit only the taps inside the input.
-pub(crate) const MAX_SPECIALISED_KERNEL: u64 = 8;
 
 /// The `KERNEL_*` override constants for `window`: its kernel size per dim, or 0 (generic).
 pub(crate) fn kernel_constants(window: &Window3) -> [(&'static str, u32); 3] {
