@@ -80,7 +80,7 @@ pub enum Kernel {
     /// Batched transposes between memory formats.
     Transpose,
     /// Max pooling, four neighbouring outputs of a row per invocation, values only; output
-    /// rows in fours. The input is read as the [`RowLoads`] says (so for every row kernel).
+    /// rows in fours. Every row kernel reads its input rows as its [`RowLoads`] says.
     MaxPoolRows(RowLoads),
     /// Max pooling, four outputs of a row per invocation, with plane-flat int64 indices.
     MaxPoolRowsWithIndices(RowLoads),

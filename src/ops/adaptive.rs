@@ -7,10 +7,10 @@ use crate::dtype::{Dtype, Float};
 use crate::error::{Error, Result};
 use crate::geometry::{lift, Planes, Window3};
 use crate::ops::formats::{call_format, on_contiguous, on_f32, Operands};
-use crate::ops::sliding::{
-    bindings, kernel_constants, vector_channels, WindowKernels, MAX_SPECIALISED_KERNEL,
+use crate::ops::sliding::{bindings, kernel_constants, vector_channels, WindowKernels};
+use crate::pipelines::{
+    DivMagic, Kernel, WindowParams, FLAG_SUCCESSIVE_DIVISION, MAX_SPECIALISED_KERNEL,
 };
-use crate::pipelines::{DivMagic, Kernel, WindowParams, FLAG_SUCCESSIVE_DIVISION};
 use crate::tensor::{Element, Tensor};
 
 /// Anything that can stand for the `output_size` of an `R`-d adaptive op: one size for every

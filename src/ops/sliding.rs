@@ -7,8 +7,7 @@ use crate::error::{Error, Result};
 use crate::geometry::{join_x, lift, pooled_len, require_i32, Planes, PoolPlan, Window3};
 use crate::memory_format::MemoryFormat;
 use crate::ops::formats::{call_format, on_contiguous, Operands};
-pub(crate) use crate::pipelines::MAX_SPECIALISED_KERNEL;
-use crate::pipelines::{Kernel, RowLoads, WindowParams, ROW_VECTOR_CELLS};
+use crate::pipelines::{Kernel, RowLoads, WindowParams, MAX_SPECIALISED_KERNEL, ROW_VECTOR_CELLS};
 use crate::tensor::Tensor;
 
 /// The window arguments of one sliding-window call, before validation.
