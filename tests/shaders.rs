@@ -335,6 +335,97 @@ fn spirv_string(words: &[u32]) -> String {
     String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 
+/// The module's entry point `name` in SPIR-V.
+fn write_spirv(module: &Module, info: &ModuleInfo, name: &str) -> Result<Vec<u32>, String> {
+    let pipeline = naga::back::spv::PipelineOptions {
+        shader_stage: ShaderStage::Compute,
+        entry_point: name.to_string(),
+    };
+    let options = naga::back::spv::Options::default();
+    naga::back::spv::write_vec(module, info, &options, Some(&pipeline))
+        .map_err(|e| format!("SPIR-V backend: {e} ({e:?})"))
+}
+
+/// The module's entry point `name` in MSL 2.0, with the names the backend gave entry points.
+fn write_msl(
+    module: &Module,
+    info: &ModuleInfo,
+    name: &str,
+) -> Result<(String, naga::back::msl::TranslationInfo), String> {
+    let options = naga::back::msl::Options {
+        lang_version: (2, 0),
+        ..Default::default()
+    };
+    let pipeline = naga::back::msl::PipelineOptions {
+        entry_point: Some((ShaderStage::Compute, name.to_string())),
+        ..Default::default()
+    };
+    naga::back::msl::write_string(module, info, &options, &pipeline)
+        .map_err(|e| format!("MSL backend: {e} ({e:?})"))
+}
+
+/// The module's entry point `name` in HLSL of `shader_model`, with the backend's reflection.
+fn write_hlsl(
+    module: &Module,
+    info: &ModuleInfo,
+    name: &str,
+    shader_model: naga::back::hlsl::ShaderModel,
+) -> Result<(String, naga::back::hlsl::ReflectionInfo), String> {
+    use naga::back::hlsl::{Options, PipelineOptions, Writer};
+    let options = Options {
+        shader_model,
+        ..Default::default()
+    };
+    let pipeline = PipelineOptions {
+        entry_point: Some((ShaderStage::Compute, name.to_string())),
+    };
+    let mut hlsl = String::new();
+    let reflection = Writer::new(&mut hlsl, &options, &pipeline)
+        .write(module, info, None)
+        .map_err(|e| format!("HLSL {shader_model:?} backend: {e} ({e:?})"))?;
+    Ok((hlsl, reflection))
+}
+
+/// The shader models an f32 or f16 build is translated to: 16-bit types need shader model 6.2
+/// (DXC), and wgpu offers shader-f16 on DX12 only there.
+fn hlsl_models(dtype: Dtype) -> &'static [naga::back::hlsl::ShaderModel] {
+    use naga::back::hlsl::ShaderModel;
+    match dtype {
+        Dtype::F32 => &[ShaderModel::V5_1, ShaderModel::V6_0],
+        Dtype::F16 => &[ShaderModel::V6_2],
+    }
+}
+
+/// The module's entry point `name` in GLSL ES 310 (f32 builds: GLSL has no f16 type, and wgpu's
+/// GL backend never offers shader-f16).
+fn write_glsl(module: &Module, info: &ModuleInfo, name: &str) -> Result<String, String> {
+    use naga::back::glsl::{Options, PipelineOptions, Version, Writer};
+    let options = Options {
+        version: Version::Embedded {
+            version: 310,
+            is_webgl: false,
+        },
+        ..Default::default()
+    };
+    let pipeline = PipelineOptions {
+        shader_stage: ShaderStage::Compute,
+        entry_point: name.to_string(),
+        multiview: None,
+    };
+    let mut glsl = String::new();
+    Writer::new(
+        &mut glsl,
+        module,
+        info,
+        &options,
+        &pipeline,
+        naga::proc::BoundsCheckPolicies::default(),
+    )
+    .and_then(|mut writer| writer.write())
+    .map_err(|e| format!("GLSL ES 310 backend: {e} ({e:?})"))?;
+    Ok(glsl)
+}
+
 #[test]
 fn translates_to_spirv() {
     const MAGIC: u32 = 0x0723_0203;
@@ -344,13 +435,8 @@ fn translates_to_spirv() {
     const LOCAL_SIZE: u32 = 17;
     for_each_resolved(&Dtype::ALL, |kernel, size, module, info| {
         let name = kernel.entry_point();
-        let pipeline = naga::back::spv::PipelineOptions {
-            shader_stage: ShaderStage::Compute,
-            entry_point: name.to_string(),
-        };
-        let options = naga::back::spv::Options::default();
-        let words = naga::back::spv::write_vec(module, info, &options, Some(&pipeline))
-            .unwrap_or_else(|e| panic!("{kernel:?} at {size}: SPIR-V backend: {e} ({e:?})"));
+        let words =
+            write_spirv(module, info, name).unwrap_or_else(|e| panic!("{kernel:?} at {size}: {e}"));
         assert!(words.len() > 5, "{kernel:?} at {size}: empty SPIR-V");
         assert_eq!(words[0], MAGIC, "{kernel:?} at {size}: SPIR-V magic");
 
@@ -401,16 +487,8 @@ fn translates_to_spirv() {
 fn translates_to_msl() {
     for_each_resolved(&Dtype::ALL, |kernel, size, module, info| {
         let name = kernel.entry_point();
-        let options = naga::back::msl::Options {
-            lang_version: (2, 0),
-            ..Default::default()
-        };
-        let pipeline = naga::back::msl::PipelineOptions {
-            entry_point: Some((ShaderStage::Compute, name.to_string())),
-            ..Default::default()
-        };
-        let (msl, translation) = naga::back::msl::write_string(module, info, &options, &pipeline)
-            .unwrap_or_else(|e| panic!("{kernel:?} at {size}: MSL backend: {e} ({e:?})"));
+        let (msl, translation) =
+            write_msl(module, info, name).unwrap_or_else(|e| panic!("{kernel:?} at {size}: {e}"));
         assert!(!msl.trim().is_empty(), "{kernel:?} at {size}: empty MSL");
         assert!(
             msl.contains(&format!("kernel void {name}(")),
@@ -426,28 +504,11 @@ fn translates_to_msl() {
 
 #[test]
 fn translates_to_hlsl() {
-    use naga::back::hlsl::{Options, PipelineOptions, ShaderModel, Writer};
     for_each_resolved(&Dtype::ALL, |kernel, size, module, info| {
         let name = kernel.entry_point();
-        // 16-bit types need shader model 6.2 (DXC); wgpu offers shader-f16 on DX12 only there.
-        let models: &[ShaderModel] = match kernel.dtype {
-            Dtype::F32 => &[ShaderModel::V5_1, ShaderModel::V6_0],
-            Dtype::F16 => &[ShaderModel::V6_2],
-        };
-        for &shader_model in models {
-            let options = Options {
-                shader_model,
-                ..Default::default()
-            };
-            let pipeline = PipelineOptions {
-                entry_point: Some((ShaderStage::Compute, name.to_string())),
-            };
-            let mut hlsl = String::new();
-            let reflection = Writer::new(&mut hlsl, &options, &pipeline)
-                .write(module, info, None)
-                .unwrap_or_else(|e| {
-                    panic!("{kernel:?} at {size}: HLSL {shader_model:?} backend: {e} ({e:?})")
-                });
+        for &shader_model in hlsl_models(kernel.dtype) {
+            let (hlsl, reflection) = write_hlsl(module, info, name, shader_model)
+                .unwrap_or_else(|e| panic!("{kernel:?} at {size}: {e}"));
             assert!(
                 !hlsl.trim().is_empty(),
                 "{kernel:?} at {size}: empty HLSL {shader_model:?}"
@@ -471,33 +532,10 @@ fn translates_to_hlsl() {
 
 #[test]
 fn translates_to_glsl() {
-    use naga::back::glsl::{Options, PipelineOptions, Version, Writer};
-    // f32 builds only: GLSL has no f16 type, and wgpu's GL backend never offers shader-f16.
     for_each_resolved(&[Dtype::F32], |kernel, size, module, info| {
         let name = kernel.entry_point();
-        let options = Options {
-            version: Version::Embedded {
-                version: 310,
-                is_webgl: false,
-            },
-            ..Default::default()
-        };
-        let pipeline = PipelineOptions {
-            shader_stage: ShaderStage::Compute,
-            entry_point: name.to_string(),
-            multiview: None,
-        };
-        let mut glsl = String::new();
-        Writer::new(
-            &mut glsl,
-            module,
-            info,
-            &options,
-            &pipeline,
-            naga::proc::BoundsCheckPolicies::default(),
-        )
-        .and_then(|mut writer| writer.write())
-        .unwrap_or_else(|e| panic!("{kernel:?} at {size}: GLSL ES 310 backend: {e} ({e:?})"));
+        let glsl =
+            write_glsl(module, info, name).unwrap_or_else(|e| panic!("{kernel:?} at {size}: {e}"));
         assert!(
             glsl.starts_with("#version 310 es"),
             "{kernel:?} at {size}: GLSL header:\n{glsl}"
@@ -776,7 +814,6 @@ fn entry_points_use_exactly_the_host_bindings() {
 /// every backend's language.
 #[test]
 fn vec4_row_kernels_translate_with_real_window_constants() {
-    use naga::back::{glsl, hlsl, msl, spv};
     // KERNEL_D, KERNEL_H, KERNEL_W, STRIDE_W, DILATION_W, LEAD_W
     const WINDOWS: [[u32; 6]; 5] = [
         [1, 3, 3, 2, 1, 3], // the stem: k3 s2 p1
@@ -819,61 +856,19 @@ fn vec4_row_kernels_translate_with_real_window_constants() {
                 &constants,
             )
             .unwrap_or_else(|e| panic!("{what}: resolving the constants: {e} ({e:?})"));
-            let pipeline = spv::PipelineOptions {
-                shader_stage: ShaderStage::Compute,
-                entry_point: name.to_string(),
-            };
-            spv::write_vec(&module, &info, &spv::Options::default(), Some(&pipeline))
-                .unwrap_or_else(|e| panic!("{what}: SPIR-V backend: {e}"));
-            let pipeline = msl::PipelineOptions {
-                entry_point: Some((ShaderStage::Compute, name.to_string())),
-                ..Default::default()
-            };
-            let options = msl::Options {
-                lang_version: (2, 0),
-                ..Default::default()
-            };
-            msl::write_string(&module, &info, &options, &pipeline)
-                .unwrap_or_else(|e| panic!("{what}: MSL backend: {e}"));
-            let shader_model = match build.dtype {
-                Dtype::F32 => hlsl::ShaderModel::V5_1,
-                Dtype::F16 => hlsl::ShaderModel::V6_2,
-            };
-            let options = hlsl::Options {
-                shader_model,
-                ..Default::default()
-            };
-            let pipeline = hlsl::PipelineOptions {
-                entry_point: Some((ShaderStage::Compute, name.to_string())),
-            };
-            hlsl::Writer::new(&mut String::new(), &options, &pipeline)
-                .write(&module, &info, None)
-                .unwrap_or_else(|e| panic!("{what}: HLSL backend: {e}"));
-            if build.dtype == Dtype::F32 {
-                let options = glsl::Options {
-                    version: glsl::Version::Embedded {
-                        version: 310,
-                        is_webgl: false,
-                    },
-                    ..Default::default()
-                };
-                let pipeline = glsl::PipelineOptions {
-                    shader_stage: ShaderStage::Compute,
-                    entry_point: name.to_string(),
-                    multiview: None,
-                };
-                let mut glsl = String::new();
-                glsl::Writer::new(
-                    &mut glsl,
-                    &module,
-                    &info,
-                    &options,
-                    &pipeline,
-                    naga::proc::BoundsCheckPolicies::default(),
-                )
-                .and_then(|mut writer| writer.write())
-                .unwrap_or_else(|e| panic!("{what}: GLSL backend: {e}"));
-            }
+            let translated = write_spirv(&module, &info, name)
+                .map(drop)
+                .and_then(|()| write_msl(&module, &info, name).map(drop))
+                .and_then(|()| {
+                    hlsl_models(build.dtype)
+                        .iter()
+                        .try_for_each(|&model| write_hlsl(&module, &info, name, model).map(drop))
+                })
+                .and_then(|()| match build.dtype {
+                    Dtype::F32 => write_glsl(&module, &info, name).map(drop),
+                    Dtype::F16 => Ok(()),
+                });
+            translated.unwrap_or_else(|e| panic!("{what}: {e}"));
         }
     }
 }
