@@ -13,6 +13,8 @@ pub const COMMON_WGSL: &str = include_str!("../shaders/common.wgsl");
 /// [`Kernel::shared_files`].
 const ROW_CELLS_WGSL: &str = include_str!("../shaders/row_cells.wgsl");
 const ROW_VECTORS_WGSL: &str = include_str!("../shaders/row_vectors.wgsl");
+const ROW_VECTOR2_WGSL: &str = include_str!("../shaders/row_vector2.wgsl");
+const ROW_VECTOR4_WGSL: &str = include_str!("../shaders/row_vector4.wgsl");
 const ROW_POOL_WGSL: &str = include_str!("../shaders/row_pool.wgsl");
 const LP_MATH_WGSL: &str = include_str!("../shaders/lp_math.wgsl");
 
@@ -21,8 +23,9 @@ const LP_MATH_WGSL: &str = include_str!("../shaders/lp_math.wgsl");
 /// row kernel's window: `ROW_TAPS` in `shaders/common.wgsl`.
 pub const MAX_SPECIALISED_KERNEL: u64 = 8;
 
-/// The most cells the four windows of a row kernel's group may span for [`RowLoads::Vectors`],
-/// counted from the vec4 boundary before the first: `ROW_CELLS` in `shaders/row_vectors.wgsl`.
+/// The most cells the four windows of a row kernel's group may span for [`RowLoads::Vec2`] and
+/// [`RowLoads::Vec4`], counted from the vector boundary before the first: `ROW_CELLS` in
+/// `shaders/row_vectors.wgsl`.
 /// (Longer spans compile slowly: lavapipe took 0.3 s for a 32-cell span.)
 pub const ROW_VECTOR_CELLS: u64 = 16;
 
@@ -31,9 +34,31 @@ pub const ROW_VECTOR_CELLS: u64 = 16;
 pub enum RowLoads {
     /// Four scattered loads per tap, for rows of any length (`shaders/row_cells.wgsl`).
     Cells,
-    /// Whole `vec4`s, for rows whose length is a multiple of four, with the stride, dilation
-    /// and padding along W compiled in (`shaders/row_vectors.wgsl`).
-    Vectors,
+    /// Whole `vec2`s, for rows of an even length, with the stride, dilation and padding along W
+    /// compiled in (`shaders/row_vectors.wgsl`).
+    Vec2,
+    /// Whole `vec4`s, likewise, for rows whose length is a multiple of four.
+    Vec4,
+}
+
+impl RowLoads {
+    /// The cells each load reads: the length every input row must be a multiple of.
+    pub fn cells_per_load(self) -> u64 {
+        match self {
+            RowLoads::Cells => 1,
+            RowLoads::Vec2 => 2,
+            RowLoads::Vec4 => 4,
+        }
+    }
+
+    /// The loader's WGSL files, in order.
+    fn files(self) -> &'static [&'static str] {
+        match self {
+            RowLoads::Cells => &[ROW_CELLS_WGSL],
+            RowLoads::Vec2 => &[ROW_VECTOR2_WGSL, ROW_VECTORS_WGSL],
+            RowLoads::Vec4 => &[ROW_VECTOR4_WGSL, ROW_VECTORS_WGSL],
+        }
+    }
 }
 
 /// Every compute kernel wgpool dispatches.
@@ -110,7 +135,7 @@ pub enum Kernel {
 
 impl Kernel {
     /// Every kernel, for tests that compile them all.
-    pub const ALL: [Kernel; 41] = [
+    pub const ALL: [Kernel; 49] = [
         Kernel::MaxPool,
         Kernel::MaxPoolWithIndices,
         Kernel::AvgPool,
@@ -132,21 +157,29 @@ impl Kernel {
         Kernel::AvgPoolChannelsLast,
         Kernel::Transpose,
         Kernel::MaxPoolRows(RowLoads::Cells),
-        Kernel::MaxPoolRows(RowLoads::Vectors),
+        Kernel::MaxPoolRows(RowLoads::Vec2),
+        Kernel::MaxPoolRows(RowLoads::Vec4),
         Kernel::MaxPoolRowsWithIndices(RowLoads::Cells),
-        Kernel::MaxPoolRowsWithIndices(RowLoads::Vectors),
+        Kernel::MaxPoolRowsWithIndices(RowLoads::Vec2),
+        Kernel::MaxPoolRowsWithIndices(RowLoads::Vec4),
         Kernel::AvgPoolRows(RowLoads::Cells),
-        Kernel::AvgPoolRows(RowLoads::Vectors),
+        Kernel::AvgPoolRows(RowLoads::Vec2),
+        Kernel::AvgPoolRows(RowLoads::Vec4),
         Kernel::MaxPoolRowsTail(RowLoads::Cells),
-        Kernel::MaxPoolRowsTail(RowLoads::Vectors),
+        Kernel::MaxPoolRowsTail(RowLoads::Vec2),
+        Kernel::MaxPoolRowsTail(RowLoads::Vec4),
         Kernel::MaxPoolRowsTailWithIndices(RowLoads::Cells),
-        Kernel::MaxPoolRowsTailWithIndices(RowLoads::Vectors),
+        Kernel::MaxPoolRowsTailWithIndices(RowLoads::Vec2),
+        Kernel::MaxPoolRowsTailWithIndices(RowLoads::Vec4),
         Kernel::AvgPoolRowsTail(RowLoads::Cells),
-        Kernel::AvgPoolRowsTail(RowLoads::Vectors),
+        Kernel::AvgPoolRowsTail(RowLoads::Vec2),
+        Kernel::AvgPoolRowsTail(RowLoads::Vec4),
         Kernel::LpPoolRows(RowLoads::Cells),
-        Kernel::LpPoolRows(RowLoads::Vectors),
+        Kernel::LpPoolRows(RowLoads::Vec2),
+        Kernel::LpPoolRows(RowLoads::Vec4),
         Kernel::LpPoolInfNormRows(RowLoads::Cells),
-        Kernel::LpPoolInfNormRows(RowLoads::Vectors),
+        Kernel::LpPoolInfNormRows(RowLoads::Vec2),
+        Kernel::LpPoolInfNormRows(RowLoads::Vec4),
         Kernel::FractionalMaxPoolRows,
         Kernel::FractionalMaxPoolRowsWithIndices,
         Kernel::TransposeHalves,
@@ -203,23 +236,19 @@ impl Kernel {
     /// Code the op's file builds on, in order, placed between `common.wgsl` and it: the row
     /// kernels' input loader and window walks (shared by their two ways of storing), LP
     /// pooling's arithmetic.
-    pub fn shared_files(self) -> &'static [&'static str] {
+    pub fn shared_files(self) -> Vec<&'static str> {
         match self {
             Kernel::MaxPoolRows(loads)
             | Kernel::MaxPoolRowsWithIndices(loads)
             | Kernel::AvgPoolRows(loads)
             | Kernel::MaxPoolRowsTail(loads)
             | Kernel::MaxPoolRowsTailWithIndices(loads)
-            | Kernel::AvgPoolRowsTail(loads) => match loads {
-                RowLoads::Cells => &[ROW_CELLS_WGSL, ROW_POOL_WGSL],
-                RowLoads::Vectors => &[ROW_VECTORS_WGSL, ROW_POOL_WGSL],
-            },
-            Kernel::LpPool | Kernel::LpPoolInfNorm => &[LP_MATH_WGSL],
-            Kernel::LpPoolRows(loads) | Kernel::LpPoolInfNormRows(loads) => match loads {
-                RowLoads::Cells => &[ROW_CELLS_WGSL, LP_MATH_WGSL],
-                RowLoads::Vectors => &[ROW_VECTORS_WGSL, LP_MATH_WGSL],
-            },
-            _ => &[],
+            | Kernel::AvgPoolRowsTail(loads) => [loads.files(), &[ROW_POOL_WGSL]].concat(),
+            Kernel::LpPool | Kernel::LpPoolInfNorm => vec![LP_MATH_WGSL],
+            Kernel::LpPoolRows(loads) | Kernel::LpPoolInfNormRows(loads) => {
+                [loads.files(), &[LP_MATH_WGSL]].concat()
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -228,7 +257,7 @@ impl Kernel {
     pub fn source(self, dtype: Dtype) -> String {
         [dtype.wgsl(), COMMON_WGSL]
             .into_iter()
-            .chain(self.shared_files().iter().copied())
+            .chain(self.shared_files())
             .chain([self.shader_file()])
             .collect::<Vec<_>>()
             .join("\n")
@@ -343,29 +372,39 @@ impl Kernel {
             Kernel::AvgPoolChannelsLast => "wgpool.avg_pool_channels_last",
             Kernel::Transpose => "wgpool.convert_memory_format",
             Kernel::MaxPoolRows(RowLoads::Cells) => "wgpool.max_pool_rows",
-            Kernel::MaxPoolRows(RowLoads::Vectors) => "wgpool.max_pool_rows.vec4_loads",
+            Kernel::MaxPoolRows(RowLoads::Vec2) => "wgpool.max_pool_rows.vec2_loads",
+            Kernel::MaxPoolRows(RowLoads::Vec4) => "wgpool.max_pool_rows.vec4_loads",
             Kernel::MaxPoolRowsWithIndices(RowLoads::Cells) => "wgpool.max_pool_rows_with_indices",
-            Kernel::MaxPoolRowsWithIndices(RowLoads::Vectors) => {
+            Kernel::MaxPoolRowsWithIndices(RowLoads::Vec2) => {
+                "wgpool.max_pool_rows_with_indices.vec2_loads"
+            }
+            Kernel::MaxPoolRowsWithIndices(RowLoads::Vec4) => {
                 "wgpool.max_pool_rows_with_indices.vec4_loads"
             }
             Kernel::AvgPoolRows(RowLoads::Cells) => "wgpool.avg_pool_rows",
-            Kernel::AvgPoolRows(RowLoads::Vectors) => "wgpool.avg_pool_rows.vec4_loads",
+            Kernel::AvgPoolRows(RowLoads::Vec2) => "wgpool.avg_pool_rows.vec2_loads",
+            Kernel::AvgPoolRows(RowLoads::Vec4) => "wgpool.avg_pool_rows.vec4_loads",
             Kernel::MaxPoolRowsTail(RowLoads::Cells) => "wgpool.max_pool_rows_tail",
-            Kernel::MaxPoolRowsTail(RowLoads::Vectors) => "wgpool.max_pool_rows_tail.vec4_loads",
+            Kernel::MaxPoolRowsTail(RowLoads::Vec2) => "wgpool.max_pool_rows_tail.vec2_loads",
+            Kernel::MaxPoolRowsTail(RowLoads::Vec4) => "wgpool.max_pool_rows_tail.vec4_loads",
             Kernel::MaxPoolRowsTailWithIndices(RowLoads::Cells) => {
                 "wgpool.max_pool_rows_tail_with_indices"
             }
-            Kernel::MaxPoolRowsTailWithIndices(RowLoads::Vectors) => {
+            Kernel::MaxPoolRowsTailWithIndices(RowLoads::Vec2) => {
+                "wgpool.max_pool_rows_tail_with_indices.vec2_loads"
+            }
+            Kernel::MaxPoolRowsTailWithIndices(RowLoads::Vec4) => {
                 "wgpool.max_pool_rows_tail_with_indices.vec4_loads"
             }
             Kernel::AvgPoolRowsTail(RowLoads::Cells) => "wgpool.avg_pool_rows_tail",
-            Kernel::AvgPoolRowsTail(RowLoads::Vectors) => "wgpool.avg_pool_rows_tail.vec4_loads",
+            Kernel::AvgPoolRowsTail(RowLoads::Vec2) => "wgpool.avg_pool_rows_tail.vec2_loads",
+            Kernel::AvgPoolRowsTail(RowLoads::Vec4) => "wgpool.avg_pool_rows_tail.vec4_loads",
             Kernel::LpPoolRows(RowLoads::Cells) => "wgpool.lp_pool_rows",
-            Kernel::LpPoolRows(RowLoads::Vectors) => "wgpool.lp_pool_rows.vec4_loads",
+            Kernel::LpPoolRows(RowLoads::Vec2) => "wgpool.lp_pool_rows.vec2_loads",
+            Kernel::LpPoolRows(RowLoads::Vec4) => "wgpool.lp_pool_rows.vec4_loads",
             Kernel::LpPoolInfNormRows(RowLoads::Cells) => "wgpool.lp_pool_inf_norm_rows",
-            Kernel::LpPoolInfNormRows(RowLoads::Vectors) => {
-                "wgpool.lp_pool_inf_norm_rows.vec4_loads"
-            }
+            Kernel::LpPoolInfNormRows(RowLoads::Vec2) => "wgpool.lp_pool_inf_norm_rows.vec2_loads",
+            Kernel::LpPoolInfNormRows(RowLoads::Vec4) => "wgpool.lp_pool_inf_norm_rows.vec4_loads",
             Kernel::FractionalMaxPoolRows => "wgpool.fractional_max_pool_rows",
             Kernel::FractionalMaxPoolRowsWithIndices => {
                 "wgpool.fractional_max_pool_rows_with_indices"

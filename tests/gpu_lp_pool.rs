@@ -297,22 +297,22 @@ fn random_grid<const R: usize>(cases: usize, max_len: i64) {
 
 /// Rows of four outputs or more with kernel widths up to 8 run four outputs of a row per
 /// invocation (the `_rows` kernels), whole groups and short last groups alike, on input rows in
-/// fours (read in vec4s) and of other lengths (read cell by cell).
+/// fours, of other even lengths and of odd lengths (read in vec4s, vec2s and cell by cell).
 #[test]
 fn row_kernels_agree_with_the_cpu_reference() {
     let Some(ctx) = common::gpu() else { return };
     let mut rng = Rng::new(random::seed(), 409);
-    // [input rows in fours][output rows in fours]
-    let mut rows = [[0, 0], [0, 0]];
-    for case in 0..160 {
-        let input_in_fours = case % 2 == 0;
+    // [row loads][output rows in fours]
+    let mut rows = [[0, 0]; common::ROW_LOADS];
+    for case in 0..240 {
+        let loads = case % common::ROW_LOADS;
         let options = random_options::<2>(&mut rng);
         let (k, s) = (
             options.kernel_size[1],
             options.stride.unwrap_or(options.kernel_size)[1],
         );
         let widths: Vec<usize> = (1..=40)
-            .filter(|&w| (w % 4 == 0) == input_in_fours)
+            .filter(|&w| common::row_loads_of(w) == loads)
             .filter(|&w| k > 0 && s > 0 && pooled_len(w as u64, k, s, 0, 1, options.ceil_mode) >= 4)
             .collect();
         if widths.is_empty() {
@@ -328,12 +328,12 @@ fn row_kernels_agree_with_the_cpu_reference() {
         let (kind, data) = random_data(&mut rng, &options, shape.iter().product());
         let what = format!("case {case}: {options:?} on {shape:?} ({kind})");
         if let Some(values) = check_lp(Some(ctx), &options, &shape, &data, &what) {
-            rows[usize::from(input_in_fours)][usize::from(values.shape[3] % 4 == 0)] += 1;
+            rows[loads][usize::from(values.shape[3] % 4 == 0)] += 1;
         }
     }
     assert!(
         rows.iter().flatten().all(|&n| n >= 8),
-        "row cases ([input rows in fours][output rows in fours]): {rows:?}"
+        "row cases ([row loads][output rows in fours]): {rows:?}"
     );
 }
 

@@ -266,10 +266,7 @@ fn every_shader_file_validates_with_only_its_element_type_common_and_shared_file
             "{build:?}: source() is not the element type, COMMON_WGSL, shared_files() and \
              shader_file()"
         );
-        for part in [file, element]
-            .into_iter()
-            .chain(kernel.shared_files().iter().copied())
-        {
+        for part in [file, element].into_iter().chain(kernel.shared_files()) {
             assert!(
                 op_shader_files()
                     .iter()
@@ -808,18 +805,20 @@ fn entry_points_use_exactly_the_host_bindings() {
     }
 }
 
-/// The row kernels that read `vec4`s pick taps at positions their override constants fix, so the
-/// defaults above leave that code unexercised: each is resolved with the constants of real
-/// windows (the host's `row_loads`), up to the widest span it takes (cell 15), and translated to
-/// every backend's language.
+/// The row kernels that read `vec2`s or `vec4`s pick taps at positions their override constants
+/// fix, so the defaults above leave that code unexercised: each is resolved with the constants
+/// of real windows (the host's `row_loads`), up to the widest span it takes (cell 15), and
+/// translated to every backend's language.
 #[test]
-fn vec4_row_kernels_translate_with_real_window_constants() {
+fn vector_row_kernels_translate_with_real_window_constants() {
     // KERNEL_D, KERNEL_H, KERNEL_W, STRIDE_W, DILATION_W, LEAD_W
-    const WINDOWS: [[u32; 6]; 5] = [
-        [1, 3, 3, 2, 1, 3], // the stem: k3 s2 p1
+    const WINDOWS: [[u32; 6]; 7] = [
+        [1, 3, 3, 2, 1, 3], // the stem: k3 s2 p1, in vec4s
+        [1, 3, 3, 2, 1, 1], // the stem in vec2s
         [1, 2, 2, 2, 1, 0], // k2 s2
         [2, 2, 4, 4, 1, 0], // the widest span: 0 + 3 * 4 + 3 = 15
         [1, 3, 3, 2, 2, 3], // dilated: 3 + 6 + 4 = 13
+        [1, 3, 3, 3, 2, 1], // dilated, in vec2s: 1 + 9 + 4 = 14
         [1, 8, 8, 1, 1, 0], // the widest kernel
     ];
     const NAMES: [&str; 6] = [
@@ -832,12 +831,15 @@ fn vec4_row_kernels_translate_with_real_window_constants() {
     ];
     let vector_rows: Vec<Build> = builds()
         .into_iter()
-        .filter(|b| format!("{:?}", b.kernel).contains("(Vectors)"))
+        .filter(|b| {
+            let kernel = format!("{:?}", b.kernel);
+            kernel.contains("(Vec2)") || kernel.contains("(Vec4)")
+        })
         .collect();
     assert_eq!(
         vector_rows.len(),
-        16,
-        "8 vec4 row kernels, each for f32 and f16"
+        32,
+        "8 row kernels with vec2 and vec4 loads, each for f32 and f16"
     );
     for build in vector_rows {
         let (_, module, info) = compile(build);
@@ -893,15 +895,21 @@ fn u32_constant(kernel: Kernel, name: &str) -> u32 {
 
 #[test]
 fn row_kernel_array_sizes_match_the_host_limits() {
-    // The taps array holds every tap the host compiles in; the vec4 loader's cells array holds
-    // every span the host gives it.
-    let kernel = Kernel::MaxPoolRows(RowLoads::Vectors);
-    assert_eq!(
-        u64::from(u32_constant(kernel, "ROW_TAPS")),
-        MAX_SPECIALISED_KERNEL
-    );
-    assert_eq!(
-        u64::from(u32_constant(kernel, "ROW_CELLS")),
-        ROW_VECTOR_CELLS
-    );
+    // The taps array holds every tap the host compiles in; the vector loaders' cells array
+    // holds every span the host gives them, and each loads the cells the host counts on.
+    for loads in [RowLoads::Vec2, RowLoads::Vec4] {
+        let kernel = Kernel::MaxPoolRows(loads);
+        assert_eq!(
+            u64::from(u32_constant(kernel, "ROW_TAPS")),
+            MAX_SPECIALISED_KERNEL
+        );
+        assert_eq!(
+            u64::from(u32_constant(kernel, "ROW_CELLS")),
+            ROW_VECTOR_CELLS
+        );
+        assert_eq!(
+            u64::from(u32_constant(kernel, "ROW_VECTOR")),
+            loads.cells_per_load()
+        );
+    }
 }

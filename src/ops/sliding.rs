@@ -235,8 +235,8 @@ pub(crate) fn takes_rows(window: &Window3) -> bool {
 pub(crate) type Constants = Vec<(&'static str, u32)>;
 
 /// How a row kernel reads the input rows of `window`, with the override constants that go with
-/// it: whole vec4s where rows are a multiple of four long and the span of a group's four
-/// windows fits [`ROW_VECTOR_CELLS`], else cell by cell.
+/// it: the widest vectors the row length is a multiple of (four cells, else two) whose span of
+/// a group's four windows fits [`ROW_VECTOR_CELLS`], else cell by cell.
 pub(crate) fn row_loads(window: &Window3) -> (RowLoads, Constants) {
     let [kernel, stride, padding, dilation] = [
         window.kernel,
@@ -245,20 +245,22 @@ pub(crate) fn row_loads(window: &Window3) -> (RowLoads, Constants) {
         window.dilation,
     ]
     .map(|v| v[2]);
-    // How far the first window of a group starts past a vec4 boundary: groups start at
-    // multiples of 4 * stride, less the padding.
-    let lead = (4 - padding % 4) % 4;
-    let last_cell = lead + 3 * stride + (kernel - 1) * dilation;
-    if window.input[2] % 4 == 0 && last_cell < ROW_VECTOR_CELLS {
-        let constants = vec![
-            ("STRIDE_W", stride as u32),
-            ("DILATION_W", dilation as u32),
-            ("LEAD_W", lead as u32),
-        ];
-        (RowLoads::Vectors, constants)
-    } else {
-        (RowLoads::Cells, Vec::new())
+    for loads in [RowLoads::Vec4, RowLoads::Vec2] {
+        let width = loads.cells_per_load();
+        // How far the first window of a group starts past a vector boundary: groups start at
+        // multiples of 4 * stride, less the padding.
+        let lead = (width - padding % width) % width;
+        let last_cell = lead + 3 * stride + (kernel - 1) * dilation;
+        if window.input[2] % width == 0 && last_cell < ROW_VECTOR_CELLS {
+            let constants = vec![
+                ("STRIDE_W", stride as u32),
+                ("DILATION_W", dilation as u32),
+                ("LEAD_W", lead as u32),
+            ];
+            return (loads, constants);
+        }
     }
+    (RowLoads::Cells, Vec::new())
 }
 
 /// The kernels of one sliding-window op, by what they take.
@@ -413,32 +415,50 @@ mod tests {
     #[test]
     fn rows_in_fours_load_vec4s_with_their_w_constants() {
         let (loads, constants) = row_loads(&window(112, 3, 2, 1, 1));
-        assert_eq!(loads, RowLoads::Vectors);
+        assert_eq!(loads, RowLoads::Vec4);
         assert_eq!(
             constants,
             [("STRIDE_W", 2), ("DILATION_W", 1), ("LEAD_W", 3)]
         );
         // The lead is what the padding leaves to the next vec4 boundary.
         for (p, lead) in [(0, 0), (1, 3), (2, 2), (3, 1), (4, 0)] {
-            let (_, constants) = row_loads(&window(64, 8, 1, p, 1));
+            let (loads, constants) = row_loads(&window(64, 8, 1, p, 1));
+            assert_eq!(loads, RowLoads::Vec4);
             assert_eq!(constants[2], ("LEAD_W", lead), "padding {p}");
         }
     }
 
     #[test]
-    fn other_row_lengths_and_long_spans_load_cells() {
-        for width in [14, 113, 114, 115] {
+    fn other_even_rows_load_vec2s() {
+        for width in [14, 114] {
+            let (loads, constants) = row_loads(&window(width, 3, 2, 1, 1));
+            assert_eq!(loads, RowLoads::Vec2, "width {width}");
+            assert_eq!(
+                constants,
+                [("STRIDE_W", 2), ("DILATION_W", 1), ("LEAD_W", 1)]
+            );
+        }
+        for (p, lead) in [(0, 0), (1, 1), (2, 0), (3, 1)] {
+            let (_, constants) = row_loads(&window(30, 7, 1, p, 1));
+            assert_eq!(constants[2], ("LEAD_W", lead), "padding {p}");
+        }
+    }
+
+    #[test]
+    fn odd_rows_and_long_spans_load_cells() {
+        for width in [13, 113, 115] {
             assert_eq!(
                 row_loads(&window(width, 3, 2, 1, 1)),
                 (RowLoads::Cells, Vec::new())
             );
         }
-        // The last cell of the span is lead + 3 * stride + (kernel - 1) * dilation.
-        let fits = |k, s, p, d| row_loads(&window(64, k, s, p, d)).0 == RowLoads::Vectors;
-        assert!(fits(4, 4, 0, 1)); // 0 + 12 + 3 = 15
-        assert!(!fits(5, 4, 0, 1)); // 16
-        assert!(fits(3, 2, 1, 2)); // 3 + 6 + 4 = 13
-        assert!(!fits(3, 3, 1, 2)); // 3 + 9 + 4 = 16
-        assert!(!fits(8, 4, 0, 1)); // 19
+        // The last cell of the span is lead + 3 * stride + (kernel - 1) * dilation, where the
+        // lead shrinks with the vector: a span too long for vec4s may fit in vec2s.
+        let loads = |k, s, p, d| row_loads(&window(64, k, s, p, d)).0;
+        assert_eq!(loads(4, 4, 0, 1), RowLoads::Vec4); // 0 + 12 + 3 = 15
+        assert_eq!(loads(5, 4, 0, 1), RowLoads::Cells); // 16 either way
+        assert_eq!(loads(3, 2, 1, 2), RowLoads::Vec4); // 3 + 6 + 4 = 13
+        assert_eq!(loads(3, 3, 1, 2), RowLoads::Vec2); // 3 + 9 + 4 = 16; with vec2s 14
+        assert_eq!(loads(8, 4, 0, 1), RowLoads::Cells); // 19
     }
 }

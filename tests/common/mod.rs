@@ -46,3 +46,17 @@ fn open(reduction: Reduction) -> Option<Context> {
 pub fn conformance_cases() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/cases")
 }
+
+/// How many kinds of input row the row kernels read differently (see [`row_loads_of`]).
+pub const ROW_LOADS: usize = 3;
+
+/// How the row kernels read input rows `width` cells long, where the span of a group's windows
+/// fits (wgpool's `row_loads`): 0 cell by cell (odd widths), 1 in vec2s (other even widths),
+/// 2 in vec4s (multiples of four).
+pub fn row_loads_of(width: usize) -> usize {
+    match width % 4 {
+        0 => 2,
+        2 => 1,
+        _ => 0,
+    }
+}
