@@ -17,6 +17,7 @@ const ROW_VECTOR2_WGSL: &str = include_str!("../shaders/row_vector2.wgsl");
 const ROW_VECTOR4_WGSL: &str = include_str!("../shaders/row_vector4.wgsl");
 const ROW_POOL_WGSL: &str = include_str!("../shaders/row_pool.wgsl");
 const LP_MATH_WGSL: &str = include_str!("../shaders/lp_math.wgsl");
+const FRACTIONAL_ROWS_WGSL: &str = include_str!("../shaders/fractional_rows.wgsl");
 
 /// Kernel sizes up to this are compiled into the pipeline (unrolled window loops); larger ones
 /// run the generic loops, which visit only the taps inside the input. Also the most taps of a
@@ -121,10 +122,16 @@ pub enum Kernel {
     LpPoolRows(RowLoads),
     /// [`Kernel::LpPoolInfNorm`], four neighbouring outputs of a row per invocation.
     LpPoolInfNormRows(RowLoads),
-    /// [`Kernel::FractionalMaxPool`], four neighbouring outputs of a row per invocation.
+    /// [`Kernel::FractionalMaxPool`], four neighbouring outputs of a row per invocation, rows in
+    /// fours.
     FractionalMaxPoolRows,
-    /// [`Kernel::FractionalMaxPoolWithIndices`], four outputs of a row per invocation.
+    /// [`Kernel::FractionalMaxPoolWithIndices`], four outputs of a row per invocation, rows in
+    /// fours.
     FractionalMaxPoolRowsWithIndices,
+    /// [`Kernel::FractionalMaxPoolRows`] for other row lengths.
+    FractionalMaxPoolRowsTail,
+    /// [`Kernel::FractionalMaxPoolRowsWithIndices`] for other row lengths.
+    FractionalMaxPoolRowsTailWithIndices,
     /// [`Kernel::Transpose`] of 16-bit elements, two to a word.
     TransposeHalves,
     /// Values of the build's element type widened into f32.
@@ -135,7 +142,7 @@ pub enum Kernel {
 
 impl Kernel {
     /// Every kernel, for tests that compile them all.
-    pub const ALL: [Kernel; 49] = [
+    pub const ALL: [Kernel; 51] = [
         Kernel::MaxPool,
         Kernel::MaxPoolWithIndices,
         Kernel::AvgPool,
@@ -182,6 +189,8 @@ impl Kernel {
         Kernel::LpPoolInfNormRows(RowLoads::Vec4),
         Kernel::FractionalMaxPoolRows,
         Kernel::FractionalMaxPoolRowsWithIndices,
+        Kernel::FractionalMaxPoolRowsTail,
+        Kernel::FractionalMaxPoolRowsTailWithIndices,
         Kernel::TransposeHalves,
         Kernel::Widen,
         Kernel::Narrow,
@@ -199,11 +208,14 @@ impl Kernel {
             Kernel::MaxUnpoolScatter | Kernel::MaxUnpoolGather => {
                 include_str!("../shaders/max_unpool.wgsl")
             }
-            Kernel::FractionalMaxPool
-            | Kernel::FractionalMaxPoolWithIndices
-            | Kernel::FractionalMaxPoolRows
-            | Kernel::FractionalMaxPoolRowsWithIndices => {
+            Kernel::FractionalMaxPool | Kernel::FractionalMaxPoolWithIndices => {
                 include_str!("../shaders/fractional_max_pool.wgsl")
+            }
+            Kernel::FractionalMaxPoolRows | Kernel::FractionalMaxPoolRowsWithIndices => {
+                include_str!("../shaders/fractional_rows_whole.wgsl")
+            }
+            Kernel::FractionalMaxPoolRowsTail | Kernel::FractionalMaxPoolRowsTailWithIndices => {
+                include_str!("../shaders/fractional_rows_tail.wgsl")
             }
             Kernel::LpPool | Kernel::LpPoolInfNorm => include_str!("../shaders/lp_pool.wgsl"),
             Kernel::LpPoolRows(_) | Kernel::LpPoolInfNormRows(_) => {
@@ -235,7 +247,7 @@ impl Kernel {
 
     /// Code the op's file builds on, in order, placed between `common.wgsl` and it: the row
     /// kernels' input loader and window walks (shared by their two ways of storing), LP
-    /// pooling's arithmetic.
+    /// pooling's arithmetic, fractional pooling's row windows.
     pub fn shared_files(self) -> Vec<&'static str> {
         match self {
             Kernel::MaxPoolRows(loads)
@@ -245,6 +257,10 @@ impl Kernel {
             | Kernel::MaxPoolRowsTailWithIndices(loads)
             | Kernel::AvgPoolRowsTail(loads) => [loads.files(), &[ROW_POOL_WGSL]].concat(),
             Kernel::LpPool | Kernel::LpPoolInfNorm => vec![LP_MATH_WGSL],
+            Kernel::FractionalMaxPoolRows
+            | Kernel::FractionalMaxPoolRowsWithIndices
+            | Kernel::FractionalMaxPoolRowsTail
+            | Kernel::FractionalMaxPoolRowsTailWithIndices => vec![FRACTIONAL_ROWS_WGSL],
             Kernel::LpPoolRows(loads) | Kernel::LpPoolInfNormRows(loads) => {
                 [loads.files(), &[LP_MATH_WGSL]].concat()
             }
@@ -305,6 +321,10 @@ impl Kernel {
             Kernel::LpPoolInfNormRows(_) => "lp_pool_inf_norm_rows",
             Kernel::FractionalMaxPoolRows => "fractional_max_pool_rows",
             Kernel::FractionalMaxPoolRowsWithIndices => "fractional_max_pool_rows_with_indices",
+            Kernel::FractionalMaxPoolRowsTail => "fractional_max_pool_rows_tail",
+            Kernel::FractionalMaxPoolRowsTailWithIndices => {
+                "fractional_max_pool_rows_tail_with_indices"
+            }
             Kernel::TransposeHalves => "convert_memory_format_halves",
             Kernel::Widen => "widen",
             Kernel::Narrow => "narrow",
@@ -332,10 +352,12 @@ impl Kernel {
             Kernel::MaxUnpoolScatter => &[true, false, false],
             Kernel::MaxUnpoolGather => &[true, true, false, true, false],
             // input, window starts, output (, indices)
-            Kernel::FractionalMaxPool | Kernel::FractionalMaxPoolRows => &[true, true, false],
-            Kernel::FractionalMaxPoolWithIndices | Kernel::FractionalMaxPoolRowsWithIndices => {
-                &[true, true, false, false]
-            }
+            Kernel::FractionalMaxPool
+            | Kernel::FractionalMaxPoolRows
+            | Kernel::FractionalMaxPoolRowsTail => &[true, true, false],
+            Kernel::FractionalMaxPoolWithIndices
+            | Kernel::FractionalMaxPoolRowsWithIndices
+            | Kernel::FractionalMaxPoolRowsTailWithIndices => &[true, true, false, false],
             Kernel::AdaptiveAvgPool
             | Kernel::AdaptiveMaxPool
             | Kernel::AdaptiveAvgPoolReduce
@@ -408,6 +430,10 @@ impl Kernel {
             Kernel::FractionalMaxPoolRows => "wgpool.fractional_max_pool_rows",
             Kernel::FractionalMaxPoolRowsWithIndices => {
                 "wgpool.fractional_max_pool_rows_with_indices"
+            }
+            Kernel::FractionalMaxPoolRowsTail => "wgpool.fractional_max_pool_rows_tail",
+            Kernel::FractionalMaxPoolRowsTailWithIndices => {
+                "wgpool.fractional_max_pool_rows_tail_with_indices"
             }
             Kernel::TransposeHalves => "wgpool.convert_memory_format_halves",
             Kernel::Widen => "wgpool.widen",

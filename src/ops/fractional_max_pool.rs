@@ -155,17 +155,25 @@ impl<const R: usize> FractionalMaxPool<R> {
         }
         let params = gpu_params(ctx, Self::NAME, &plan.pool, 0, 0.0)?;
         let constants = kernel_constants(&plan.pool.window);
-        // [one output per invocation, four of a row per invocation]
+        // [one output per invocation, four of a row per invocation in rows in fours, in
+        // other rows]
         let kernels = match indices {
-            None => [Kernel::FractionalMaxPool, Kernel::FractionalMaxPoolRows],
+            None => [
+                Kernel::FractionalMaxPool,
+                Kernel::FractionalMaxPoolRows,
+                Kernel::FractionalMaxPoolRowsTail,
+            ],
             Some(_) => [
                 Kernel::FractionalMaxPoolWithIndices,
                 Kernel::FractionalMaxPoolRowsWithIndices,
+                Kernel::FractionalMaxPoolRowsTailWithIndices,
             ],
         };
-        let (kernel, params) = match takes_rows(&plan.pool.window) {
-            true => (kernels[1], params.rows()),
-            false => (kernels[0], params),
+        let window = &plan.pool.window;
+        let (kernel, params) = match (takes_rows(window), window.output[2] % 4 == 0) {
+            (true, true) => (kernels[1], params.rows()),
+            (true, false) => (kernels[2], params.rows()),
+            (false, _) => (kernels[0], params),
         };
         on_contiguous(
             ctx,
