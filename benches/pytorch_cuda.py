@@ -52,6 +52,8 @@ def suite():
         ("lp_pool2d", STEM, "p=2 k2", lambda x: F.lp_pool2d(x, 2.0, 2)),
         ("fractional_max_pool2d", STEM, "k2 out 0.5",
          lambda x: F.fractional_max_pool2d(x, 2, output_ratio=(0.5, 0.5), _random_samples=samples)),
+        ("fractional_max_pool2d", STEM, "k3 out 0.5",
+         lambda x: F.fractional_max_pool2d(x, 3, output_ratio=(0.5, 0.5), _random_samples=samples)),
         ("max_pool2d", STEM, "k3 s2 p1, NHWC", lambda x: F.max_pool2d(x, 3, 2, 1)),
         ("max_pool2d", STEM, "k3 s2 p1, indices, NHWC",
          lambda x: F.max_pool2d(x, 3, 2, 1, return_indices=True)),

@@ -119,12 +119,24 @@ pub fn suite() -> Vec<Case> {
             },
         ),
         case("lp_pool2d", &STEM, "p=2 k2", lp2()),
+        // Kernel 2 at ratio 0.5 puts the windows on a grid (max pooling's kernels run it);
+        // kernel 3 does not (the fractional kernels).
         case(
             "fractional_max_pool2d",
             &STEM,
             "k2 out 0.5",
             Kwargs {
                 kernel_size: ints(&[2]),
+                output_ratio: Some(vec![0.5, 0.5]),
+                ..Default::default()
+            },
+        ),
+        case(
+            "fractional_max_pool2d",
+            &STEM,
+            "k3 out 0.5",
+            Kwargs {
+                kernel_size: ints(&[3]),
                 output_ratio: Some(vec![0.5, 0.5]),
                 ..Default::default()
             },

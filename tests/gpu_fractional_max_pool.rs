@@ -13,7 +13,7 @@ use random::{assert_bits_eq, fill, Fill, Rng, FILLS};
 use wgpool::call::{Call, Device, Inputs, Kwargs};
 use wgpool::{
     functional, Array, Context, Error, FractionalMaxPool, FractionalMaxPool2d, FractionalMaxPool3d,
-    MaxPool2d, Tensor,
+    MaxPool2d, MemoryFormat, Tensor,
 };
 
 /// Runs `options` on the CPU reference and (when there is a GPU) on the GPU, with and without
@@ -363,6 +363,99 @@ fn row_kernels_agree_with_the_cpu_reference() {
             checked.iter().all(|&n| n > 5),
             "valid (short last group, whole): {checked:?}"
         );
+    }
+}
+
+/// Windows on a grid (integer alphas) run on max pooling's kernels: random strides, kernels and
+/// output sizes, contiguous (rows in fours, other even and odd lengths) and channels-last
+/// (channels in fours take the vec4 kernels, others a contiguous copy), values and indices
+/// against the CPU reference.
+fn grid_cases<const R: usize>(ctx: &Context, rng: &mut Rng, cases: usize) {
+    for case in 0..cases {
+        let kernel: [i64; R] = std::array::from_fn(|_| rng.range(1, 4));
+        // 3d wants out + k - 1 < L = (out - 1) * stride + k: strides of 2 or more, and more
+        // than one window; 2d takes a single window where L = k.
+        let least = if R == 3 { 2 } else { 1 };
+        let stride: [i64; R] = std::array::from_fn(|_| rng.range(least, 3));
+        let out: [i64; R] = std::array::from_fn(|a| match a + 1 == R {
+            true => rng.range(2, 12),
+            false => rng.range(least, 4),
+        });
+        let mut shape = vec![rng.range(1, 2) as usize, rng.pick(&[4, 8, 3])];
+        shape.extend((0..R).map(|a| ((out[a] - 1) * stride[a] + kernel[a]) as usize));
+        let rows = shape[0];
+        let channels = shape[1];
+        // Samples below 0.999 keep (i + u) * alpha from rounding up (that takes u within half an
+        // f32 step of 1).
+        let sample_data: Vec<f32> = (0..rows * channels * R)
+            .map(|_| rng.unit() * 0.999)
+            .collect();
+        let options = FractionalMaxPool::<R>::new(kernel)
+            .output_size(out)
+            .random_samples(samples([rows, channels, R], &sample_data));
+        // A single window has no stride to speak of: 1.
+        let lifted: Vec<u64> = std::iter::repeat_n(1, 3 - R)
+            .chain((0..R).map(|a| if out[a] == 1 { 1 } else { stride[a] as u64 }))
+            .collect();
+        let plan = options.plan(&shape).unwrap();
+        assert_eq!(
+            plan.regular_strides().map(Vec::from),
+            Some(lifted),
+            "{options:?}"
+        );
+
+        let kind = rng.pick(&FILLS);
+        let data = fill(rng, kind, shape.iter().product());
+        let what = format!("case {case}: {options:?} on {shape:?} ({kind:?})");
+        let (values, indices) = check(Some(ctx), &options, &shape, &data, &what).unwrap();
+
+        let last = MemoryFormat::ChannelsLast;
+        let input = Tensor::upload_with_format(
+            ctx,
+            &last.from_contiguous(&data, &shape).unwrap(),
+            &shape,
+            last,
+        )
+        .unwrap();
+        let (gv, gi) = options.forward_with_indices(ctx, &input).unwrap();
+        assert_eq!(gv.memory_format(), last, "{what}");
+        let got = last
+            .to_contiguous(&gv.download(ctx).unwrap(), gv.shape())
+            .unwrap();
+        assert_bits_eq(
+            &got,
+            &values.data,
+            &format_args!("{what}: channels-last values"),
+        );
+        let got = last
+            .to_contiguous(&gi.download(ctx).unwrap(), gi.shape())
+            .unwrap();
+        assert_eq!(got, indices.data, "{what}: channels-last indices");
+    }
+}
+
+#[test]
+fn windows_on_a_grid_agree_with_the_cpu_reference() {
+    let Some(ctx) = common::gpu() else { return };
+    let mut rng = Rng::new(random::seed(), 811);
+    grid_cases::<2>(ctx, &mut rng, 60);
+    grid_cases::<3>(ctx, &mut rng, 30);
+}
+
+/// A sample within half an f32 step of 1 rounds one start of an integer alpha off the grid:
+/// that plane, and so the call, takes the fractional kernels.
+#[test]
+fn a_start_rounded_off_the_grid_takes_the_fractional_kernels() {
+    let below_one = f32::from_bits(0x3f7f_ffff);
+    let options = FractionalMaxPool2d::new(2)
+        .output_size(3)
+        .random_samples(samples([1, 2, 2], &[0.5, 0.5, 0.5, below_one]));
+    let shape = [1, 2, 6, 6];
+    assert_eq!(options.plan(&shape).unwrap().regular_strides(), None);
+    let mut rng = Rng::new(random::seed(), 812);
+    for kind in FILLS {
+        let data = fill(&mut rng, kind, 2 * 36);
+        pool(&options, &data, &shape);
     }
 }
 

@@ -12,8 +12,9 @@ use crate::context::Context;
 use crate::dims::IntoDims;
 use crate::dtype::Float;
 use crate::error::Result;
+use crate::geometry::{PoolPlan, Window3};
 use crate::ops::formats::{call_format, on_contiguous, Operands};
-use crate::ops::sliding::{gpu_params, kernel_constants, takes_rows};
+use crate::ops::sliding::{gpu_params, kernel_constants, record_window, takes_rows, WindowKernels};
 use crate::ops::{check_output, output_like};
 use crate::pipelines::Kernel;
 use crate::random::SplitMix64;
@@ -152,6 +153,29 @@ impl<const R: usize> FractionalMaxPool<R> {
         let output = Operands::new(output, indices);
         if plan.pool.output_len() == 0 {
             return call_format(ctx, Self::NAME, Operands::new(input, None), output).map(|_| ());
+        }
+        if let Some(stride) = plan.regular_strides() {
+            // Windows on a grid: max pooling's kernels, which read rows in vectors and have
+            // channels-last twins, give the same maxima and indices.
+            let pool = PoolPlan {
+                window: Window3 {
+                    stride,
+                    ..plan.pool.window
+                },
+                ..plan.pool
+            };
+            let params = gpu_params(ctx, Self::NAME, &pool, 0, 0.0)?;
+            let kernels = WindowKernels::max(output.indices.is_some());
+            return record_window::<R, T>(
+                ctx,
+                encoder,
+                Self::NAME,
+                kernels,
+                &pool,
+                params,
+                input,
+                output,
+            );
         }
         let params = gpu_params(ctx, Self::NAME, &plan.pool, 0, 0.0)?;
         let constants = kernel_constants(&plan.pool.window);

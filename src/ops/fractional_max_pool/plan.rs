@@ -31,6 +31,27 @@ impl FractionalPlan {
         let (h, w) = rest.split_at(oh);
         [d, h, w]
     }
+
+    /// The stride along D, H and W when every plane's windows lie on one grid from 0 (window
+    /// `i` of a dim starts at `i * stride`), as an integer `(len - kernel) / (out - 1)` gives
+    /// (`output_ratio` 0.5 with kernel 2 on even sizes, say), unless a sample close to 1 rounds
+    /// a start off it. The pooling is then a max pool of that stride without padding, window for
+    /// window. `None` when the windows are irregular, or there are none.
+    pub fn regular_strides(&self) -> Option<[u64; 3]> {
+        if self.starts.is_empty() {
+            return None;
+        }
+        let first = self.plane_starts(0);
+        let strides = first.map(|starts| starts.get(1).copied().unwrap_or(1));
+        let on_grid = first.iter().zip(strides).all(|(starts, stride)| {
+            stride > 0
+                && (0..)
+                    .zip(starts.iter())
+                    .all(|(i, &start)| start == i * stride)
+        });
+        let same_everywhere = (1..self.pool.planes).all(|plane| self.plane_starts(plane) == first);
+        (on_grid && same_everywhere).then_some(strides)
+    }
 }
 
 /// PyTorch's `generate_intervals`: the window starts along one dim of length `len` for
@@ -334,6 +355,8 @@ impl<const R: usize> Target<R> {
 #[cfg(test)]
 mod tests {
     use super::interval_starts;
+    use crate::array::Array;
+    use crate::ops::fractional_max_pool::{FractionalMaxPool2d, FractionalMaxPool3d};
 
     fn starts(sample: f32, len: i64, kernel: i64, out: i64) -> Vec<i64> {
         interval_starts(sample, len, kernel, out).collect()
@@ -363,5 +386,62 @@ mod tests {
     fn huge_samples_can_push_a_window_out() {
         // (1 + u) rounds up in f32, so window 1 starts at 4 > L - k = 3: the plan refuses it.
         assert_eq!(starts(16_777_222.0, 4, 1, 3), [0, 4, 3]);
+    }
+
+    fn samples(rows: usize, channels: usize, data: &[f32]) -> Array<f32> {
+        Array {
+            shape: vec![rows, channels, data.len() / (rows * channels)],
+            data: data.to_vec(),
+        }
+    }
+
+    #[test]
+    fn integer_alphas_put_the_windows_on_a_grid() {
+        // Ratio 0.5 with kernel 2 on even sizes: alpha = (L - 2) / (L / 2 - 1) = 2.
+        let options = FractionalMaxPool2d::new(2)
+            .output_ratio(0.5)
+            .random_samples(samples(2, 1, &[0.0, 0.3, 0.5, 0.998]));
+        let plan = options.plan(&[2, 1, 12, 8]).unwrap();
+        assert_eq!(plan.regular_strides(), Some([1, 2, 2]));
+        // Any stride: alphas 3 / 1, 9 / 3 and 6 / 2.
+        let options = FractionalMaxPool3d::new([2, 3, 1])
+            .output_size([2, 4, 3])
+            .seed(7);
+        let plan = options.plan(&[1, 5, 12, 7]).unwrap();
+        assert_eq!(plan.regular_strides(), Some([3, 3, 3]));
+        // A dim of one window whose input is the kernel (which only 2d accepts).
+        let options = FractionalMaxPool2d::new([3, 1]).output_size([1, 3]).seed(7);
+        let plan = options.plan(&[2, 3, 7]).unwrap();
+        assert_eq!(plan.regular_strides(), Some([1, 1, 3]));
+    }
+
+    #[test]
+    fn other_windows_are_not_on_a_grid() {
+        // alpha = 109 / 55: strides of 1 and 2 mixed.
+        let options = FractionalMaxPool2d::new(3).output_ratio(0.5).seed(1);
+        assert_eq!(
+            options.plan(&[1, 2, 112, 112]).unwrap().regular_strides(),
+            None
+        );
+        // One window pinned to the end of a longer dim starts at L - k, not 0.
+        let options = FractionalMaxPool2d::new(2).output_size([1, 3]).seed(1);
+        assert_eq!(options.plan(&[1, 1, 5, 6]).unwrap().regular_strides(), None);
+        // alpha = 2, but (1 + u) rounds up to 2 in f32 for the largest sample below 1, which
+        // moves window 1 along H (the second sample) of one plane to 3: off the grid...
+        let below_one = f32::from_bits(0x3f7f_ffff);
+        let options = FractionalMaxPool2d::new(2)
+            .output_size(3)
+            .random_samples(samples(1, 2, &[0.5, 0.5, 0.5, below_one]));
+        let plan = options.plan(&[1, 2, 6, 6]).unwrap();
+        assert_eq!(plan.plane_starts(1)[1], [0, 3, 4]);
+        assert_eq!(plan.regular_strides(), None);
+        // ... and so is a plane that differs from the first, whichever is regular.
+        let options = FractionalMaxPool2d::new(2)
+            .output_size(3)
+            .random_samples(samples(1, 2, &[0.5, below_one, 0.5, 0.5]));
+        assert_eq!(options.plan(&[1, 2, 6, 6]).unwrap().regular_strides(), None);
+        // No output, no windows.
+        let options = FractionalMaxPool2d::new(2).output_size(2).seed(1);
+        assert_eq!(options.plan(&[0, 3, 6, 6]).unwrap().regular_strides(), None);
     }
 }
