@@ -5,6 +5,12 @@
 // int64 indices as (low, high) words: byte-identical to little-endian i64.
 @group(0) @binding(4) var<storage, read_write> indices: array<vec2<u32>>;
 
+fn store_values(group: Group, values: vec4<f32>) {
+    for (var lane = 0u; lane < group.count; lane++) {
+        output[group.first + lane] = to_element(values[lane]);
+    }
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn fractional_max_pool_rows_tail(@builtin(global_invocation_id) gid: vec3<u32>,
                                  @builtin(num_workgroups) workgroups: vec3<u32>) {
@@ -14,10 +20,7 @@ fn fractional_max_pool_rows_tail(@builtin(global_invocation_id) gid: vec3<u32>,
     }
     let c = output_coord(j);
     let group = group_of(c);
-    let best = window_max_row(c, group);
-    for (var lane = 0u; lane < group.count; lane++) {
-        output[group.first + lane] = to_element(best.value[lane]);
-    }
+    store_values(group, window_max_row(c, group).value);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -30,8 +33,8 @@ fn fractional_max_pool_rows_tail_with_indices(@builtin(global_invocation_id) gid
     let c = output_coord(j);
     let group = group_of(c);
     let best = window_max_row(c, group);
+    store_values(group, best.value);
     for (var lane = 0u; lane < group.count; lane++) {
-        output[group.first + lane] = to_element(best.value[lane]);
         // Windows lie inside the plane, so the index is never negative: the high word is 0.
         indices[group.first + lane] = vec2<u32>(u32(best.index[lane]), 0u);
     }

@@ -135,8 +135,9 @@ impl<const R: usize> FractionalMaxPool<R> {
     }
 
     /// Records the pooling of `input` into the caller's `encoder`, writing into the caller's
-    /// `output` (and `indices`, as int64, when given). The window starts are uploaded with
-    /// `queue.write_buffer`, which lands before the encoder's submission; nothing is submitted.
+    /// `output` (and `indices`, as int64, when given). Window starts off a grid (see
+    /// [`FractionalPlan::regular_strides`]) are uploaded with `queue.write_buffer`, which lands
+    /// before the encoder's submission; nothing is submitted.
     pub fn encode_into<T: Float>(
         &self,
         ctx: &Context,
