@@ -1039,7 +1039,12 @@ fn unbatched_equals_batch_of_one() {
         let shape: Vec<usize> = [1, 2, 5, 6, 7][..R + 2].to_vec();
         let output_size = loop {
             let output_size = random_output_size::<R>(rng, &shape[2..]);
-            if output_size.iter().flatten().all(|o| *o > 0) {
+            // Sizes PyTorch accepts: positive, or None in 2d and 3d (1d refuses it).
+            let accepted = output_size.iter().all(|o| match o {
+                Some(o) => *o > 0,
+                None => R > 1,
+            });
+            if accepted {
                 break output_size;
             }
         };
