@@ -8,6 +8,7 @@ mod common;
 #[path = "common/random.rs"]
 mod random;
 
+use common::{download_contiguous, upload_last};
 use random::{assert_avg_close, assert_bits_eq, fill, Rng, FILLS};
 use wgpool::call::{Call, GpuInputs, Inputs, Kwargs, Values};
 use wgpool::{
@@ -16,22 +17,6 @@ use wgpool::{
 };
 
 const LAST: MemoryFormat = MemoryFormat::ChannelsLast;
-
-fn upload_last(ctx: &Context, data: &[f32], shape: &[usize]) -> Tensor {
-    let data = LAST.from_contiguous(data, shape).unwrap();
-    Tensor::upload_with_format(ctx, &data, shape, LAST).unwrap()
-}
-
-/// A channels-last tensor read back in row-major order.
-fn download_contiguous<T: Element>(ctx: &Context, tensor: &Tensor<T>) -> Vec<T> {
-    assert_eq!(
-        tensor.memory_format(),
-        LAST,
-        "outputs follow the input's format"
-    );
-    LAST.to_contiguous(&tensor.download(ctx).unwrap(), tensor.shape())
-        .unwrap()
-}
 
 /// A random input shape with `R` spatial dims: batched or not (when the rank allows
 /// channels-last), channels in fours (the vec4 kernels) or not (contiguous copies).

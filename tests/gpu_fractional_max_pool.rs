@@ -13,7 +13,7 @@ use random::{assert_bits_eq, fill, Fill, Rng, FILLS};
 use wgpool::call::{Call, Device, Inputs, Kwargs};
 use wgpool::{
     functional, Array, Context, Error, FractionalMaxPool, FractionalMaxPool2d, FractionalMaxPool3d,
-    MaxPool2d, MemoryFormat, Tensor,
+    MaxPool2d, Tensor,
 };
 
 /// Runs `options` on the CPU reference and (when there is a GPU) on the GPU, with and without
@@ -422,27 +422,15 @@ fn grid_cases<const R: usize>(ctx: &Context, rng: &mut Rng, cases: usize) {
         let what = format!("case {case}: {options:?} on {shape:?} ({kind:?})");
         let (values, indices) = check(Some(ctx), &options, &shape, &data, &what).unwrap();
 
-        let last = MemoryFormat::ChannelsLast;
-        let input = Tensor::upload_with_format(
-            ctx,
-            &last.from_contiguous(&data, &shape).unwrap(),
-            &shape,
-            last,
-        )
-        .unwrap();
+        let input = common::upload_last(ctx, &data, &shape);
         let (gv, gi) = options.forward_with_indices(ctx, &input).unwrap();
-        assert_eq!(gv.memory_format(), last, "{what}");
-        let got = last
-            .to_contiguous(&gv.download(ctx).unwrap(), gv.shape())
-            .unwrap();
+        let got = common::download_contiguous(ctx, &gv);
         assert_bits_eq(
             &got,
             &values.data,
             &format_args!("{what}: channels-last values"),
         );
-        let got = last
-            .to_contiguous(&gi.download(ctx).unwrap(), gi.shape())
-            .unwrap();
+        let got = common::download_contiguous(ctx, &gi);
         assert_eq!(got, indices.data, "{what}: channels-last indices");
     }
 }

@@ -6,7 +6,7 @@ pub mod conformance;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use wgpool::{Backend, Context, Reduction};
+use wgpool::{Backend, Context, Element, MemoryFormat, Reduction, Tensor};
 
 /// The context GPU tests run on, one per test binary. Backend from `WGPOOL_TEST_BACKEND`
 /// (default any). Without an adapter: a panic when `WGPOOL_REQUIRE_GPU=1` (CI), else `None`
@@ -59,4 +59,23 @@ pub fn row_loads_of(width: usize) -> usize {
         2 => 1,
         _ => 0,
     }
+}
+
+/// `data`, row-major in `shape` order, uploaded as a channels-last tensor.
+pub fn upload_last(ctx: &Context, data: &[f32], shape: &[usize]) -> Tensor {
+    let last = MemoryFormat::ChannelsLast;
+    let data = last.from_contiguous(data, shape).unwrap();
+    Tensor::upload_with_format(ctx, &data, shape, last).unwrap()
+}
+
+/// A channels-last tensor read back in row-major order.
+pub fn download_contiguous<T: Element>(ctx: &Context, tensor: &Tensor<T>) -> Vec<T> {
+    let last = MemoryFormat::ChannelsLast;
+    assert_eq!(
+        tensor.memory_format(),
+        last,
+        "outputs follow the input's format"
+    );
+    last.to_contiguous(&tensor.download(ctx).unwrap(), tensor.shape())
+        .unwrap()
 }
