@@ -149,6 +149,8 @@ pub struct Context {
     adapter_info: Option<wgpu::AdapterInfo>,
     workgroup_size: u32,
     reduction: Reduction,
+    /// See [`Context::runs_indirect`].
+    indirect: bool,
     pipelines: RwLock<HashMap<PipelineKey, Arc<CachedPipeline>>>,
     uniforms: RwLock<HashMap<Vec<u8>, wgpu::Buffer>>,
     /// Working memory for kernels that need it between passes (see [`Context::scratch`]).
@@ -180,6 +182,7 @@ impl Context {
             adapter_info: None,
             workgroup_size,
             reduction: Reduction::Auto,
+            indirect: true,
             pipelines: RwLock::default(),
             uniforms: RwLock::default(),
             scratch: std::sync::Mutex::default(),
@@ -241,6 +244,10 @@ impl Context {
             })?;
         let mut context = Self::from_device(device, queue);
         context.adapter_info = Some(adapter.get_info());
+        context.indirect = adapter
+            .get_downlevel_capabilities()
+            .flags
+            .contains(wgpu::DownlevelFlags::INDIRECT_EXECUTION);
         // wgpu's default handlers panic; on wgpool's own device they record the failure, and
         // every later call returns it as an error.
         let failure = context.failure.clone();
@@ -364,6 +371,24 @@ impl Context {
                 usage,
                 mapped_at_creation: false,
             })
+        })
+    }
+
+    /// A small buffer holding `contents` from its creation (no queue write to order).
+    pub(crate) fn create_buffer_init(
+        &self,
+        label: &str,
+        contents: &[u8],
+        usage: wgpu::BufferUsages,
+    ) -> Result<wgpu::Buffer> {
+        use wgpu::util::DeviceExt;
+        self.scoped(|| {
+            self.device
+                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some(label),
+                    contents,
+                    usage,
+                })
         })
     }
 
@@ -549,6 +574,75 @@ impl Context {
         if invocations == 0 {
             return Ok(());
         }
+        let (pipeline, bind_group) =
+            self.bind(kernel, dtype, constants, params, buffers, invocations)?;
+        let [x, y, z] = self.workgroup_grid(invocations);
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some(kernel.label()),
+            timestamp_writes: None,
+        });
+        pass.set_pipeline(&pipeline.pipeline);
+        pass.set_bind_group(0, &bind_group, &[]);
+        pass.dispatch_workgroups(x, y, z);
+        Ok(())
+    }
+
+    /// [`Context::record_specialized`] with the workgroup counts read from `args` at `offset`
+    /// when the work runs (three u32s, written by an earlier pass: see
+    /// [`Context::workgroup_grid`]), for work whose size the GPU decides. `invocations` is the
+    /// most the counts may cover.
+    #[allow(clippy::too_many_arguments)] // one dispatch's worth of parts
+    pub(crate) fn record_indirect(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        kernel: Kernel,
+        dtype: Dtype,
+        constants: &[(&'static str, u32)],
+        params: &[u8],
+        buffers: &[&wgpu::Buffer],
+        invocations: u32,
+        (args, offset): (&wgpu::Buffer, u64),
+    ) -> Result<()> {
+        let (pipeline, bind_group) =
+            self.bind(kernel, dtype, constants, params, buffers, invocations)?;
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some(kernel.label()),
+            timestamp_writes: None,
+        });
+        pass.set_pipeline(&pipeline.pipeline);
+        pass.set_bind_group(0, &bind_group, &[]);
+        pass.dispatch_workgroups_indirect(args, offset);
+        Ok(())
+    }
+
+    /// The workgroup counts that cover `invocations` on this device.
+    pub(crate) fn workgroup_grid(&self, invocations: u32) -> [u32; 3] {
+        workgroup_grid(
+            invocations,
+            self.workgroup_size,
+            self.device.limits().max_compute_workgroups_per_dimension,
+        )
+    }
+
+    /// Whether the device runs dispatches whose size a buffer holds
+    /// ([`Context::record_indirect`]). Devices handed in with [`Context::from_device`] are
+    /// assumed to: every wgpu backend that runs compute shaders does, but for Metal on the
+    /// oldest Apple GPUs (Apple1, Apple2).
+    pub(crate) fn runs_indirect(&self) -> bool {
+        self.indirect
+    }
+
+    /// The pipeline of `kernel` (built on first use) and a bind group of `params` and
+    /// `buffers` for a dispatch of `invocations`.
+    fn bind(
+        &self,
+        kernel: Kernel,
+        dtype: Dtype,
+        constants: &[(&'static str, u32)],
+        params: &[u8],
+        buffers: &[&wgpu::Buffer],
+        invocations: u32,
+    ) -> Result<(Arc<CachedPipeline>, wgpu::BindGroup)> {
         let limit = self.device.limits().max_storage_buffer_binding_size;
         if let Some(big) = buffers.iter().find(|b| b.size() > limit) {
             return Err(Error::TooLarge {
@@ -570,7 +664,6 @@ impl Context {
             dtype,
             constants: [constants, &[("SMALL_INDICES", small_indices)]].concat(),
         })?;
-        let label = Some(kernel.label());
         let uniform = self.uniform(params)?;
         let bind_group = self.scoped(|| {
             let entries: Vec<_> = std::iter::once(&uniform)
@@ -582,25 +675,12 @@ impl Context {
                 })
                 .collect();
             self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label,
+                label: Some(kernel.label()),
                 layout: &cached.layout,
                 entries: &entries,
             })
         })?;
-        let limits = self.device.limits();
-        let [x, y, z] = workgroup_grid(
-            invocations,
-            self.workgroup_size,
-            limits.max_compute_workgroups_per_dimension,
-        );
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label,
-            timestamp_writes: None,
-        });
-        pass.set_pipeline(&cached.pipeline);
-        pass.set_bind_group(0, &bind_group, &[]);
-        pass.dispatch_workgroups(x, y, z);
-        Ok(())
+        Ok((cached, bind_group))
     }
 
     /// Submits `encoder` without waiting for it, turning wgpu errors into values.

@@ -33,7 +33,9 @@ pub use ops::avg_pool::{AvgPool, AvgPool1d, AvgPool2d, AvgPool3d};
 pub use ops::fractional_max_pool::{FractionalMaxPool, FractionalMaxPool2d, FractionalMaxPool3d};
 pub use ops::lp_pool::{LpPool, LpPool1d, LpPool2d, LpPool3d};
 pub use ops::max_pool::{MaxPool, MaxPool1d, MaxPool2d, MaxPool3d};
-pub use ops::max_unpool::{MaxUnpool, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d, UnpoolStatus};
+pub use ops::max_unpool::{
+    MaxUnpool, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d, UnpoolPath, UnpoolStatus,
+};
 pub use tensor::{Element, Tensor};
 
 pub use ops::adaptive::{AdaptivePlan, IntoOutputSize};

@@ -18,6 +18,7 @@ const ROW_VECTOR4_WGSL: &str = include_str!("../shaders/row_vector4.wgsl");
 const ROW_POOL_WGSL: &str = include_str!("../shaders/row_pool.wgsl");
 const LP_MATH_WGSL: &str = include_str!("../shaders/lp_math.wgsl");
 const FRACTIONAL_ROWS_WGSL: &str = include_str!("../shaders/fractional_rows.wgsl");
+const MAX_UNPOOL_COMMON_WGSL: &str = include_str!("../shaders/max_unpool_common.wgsl");
 
 /// Kernel sizes up to this are compiled into the pipeline (unrolled window loops); larger ones
 /// run the generic loops, which visit only the taps inside the input. Also the most taps of a
@@ -73,10 +74,23 @@ pub enum Kernel {
     AvgPool,
     /// A plain copy, the benchmark's bandwidth yardstick.
     Copy,
-    /// Max unpooling, pass 1: each input element claims its output position.
+    /// Max unpooling on the board, pass 1: each input element claims its output position.
     MaxUnpoolScatter,
-    /// Max unpooling, pass 2: each output element takes its winning input, or zero.
+    /// Max unpooling on the board, pass 2: each output element takes its winning input, or
+    /// zero.
     MaxUnpoolGather,
+    /// Max unpooling by windows, pass 1: is every index valid and inside its own window?
+    MaxUnpoolCheck,
+    /// Max unpooling by windows, pass 2: completes the status, and puts the board passes'
+    /// workgroup counts in place of the window gather's when some index was not.
+    MaxUnpoolChoose,
+    /// Max unpooling by windows, pass 3: four outputs of a row per invocation look for their
+    /// indices among the windows covering them; output rows in fours.
+    MaxUnpoolWindows,
+    /// [`Kernel::MaxUnpoolWindows`] for rows whose length is not a multiple of four.
+    MaxUnpoolWindowsTail,
+    /// Zeroes words of a buffer (max unpooling's board, in a pass the GPU sizes).
+    ClearWords,
     /// Fractional max pooling, values only.
     FractionalMaxPool,
     /// Fractional max pooling with plane-flat int64 indices.
@@ -142,13 +156,18 @@ pub enum Kernel {
 
 impl Kernel {
     /// Every kernel, for tests that compile them all.
-    pub const ALL: [Kernel; 51] = [
+    pub const ALL: [Kernel; 56] = [
         Kernel::MaxPool,
         Kernel::MaxPoolWithIndices,
         Kernel::AvgPool,
         Kernel::Copy,
         Kernel::MaxUnpoolScatter,
         Kernel::MaxUnpoolGather,
+        Kernel::MaxUnpoolCheck,
+        Kernel::MaxUnpoolChoose,
+        Kernel::MaxUnpoolWindows,
+        Kernel::MaxUnpoolWindowsTail,
+        Kernel::ClearWords,
         Kernel::FractionalMaxPool,
         Kernel::FractionalMaxPoolWithIndices,
         Kernel::LpPool,
@@ -208,6 +227,13 @@ impl Kernel {
             Kernel::MaxUnpoolScatter | Kernel::MaxUnpoolGather => {
                 include_str!("../shaders/max_unpool.wgsl")
             }
+            Kernel::MaxUnpoolCheck | Kernel::MaxUnpoolChoose => {
+                include_str!("../shaders/max_unpool_check.wgsl")
+            }
+            Kernel::MaxUnpoolWindows | Kernel::MaxUnpoolWindowsTail => {
+                include_str!("../shaders/max_unpool_windows.wgsl")
+            }
+            Kernel::ClearWords => include_str!("../shaders/clear.wgsl"),
             Kernel::FractionalMaxPool | Kernel::FractionalMaxPoolWithIndices => {
                 include_str!("../shaders/fractional_max_pool.wgsl")
             }
@@ -247,7 +273,7 @@ impl Kernel {
 
     /// Code the op's file builds on, in order, placed between `common.wgsl` and it: the row
     /// kernels' input loader and window walks (shared by their two ways of storing), LP
-    /// pooling's arithmetic, fractional pooling's row windows.
+    /// pooling's arithmetic, fractional pooling's row windows, max unpooling's status.
     pub fn shared_files(self) -> Vec<&'static str> {
         match self {
             Kernel::MaxPoolRows(loads)
@@ -257,6 +283,10 @@ impl Kernel {
             | Kernel::MaxPoolRowsTailWithIndices(loads)
             | Kernel::AvgPoolRowsTail(loads) => [loads.files(), &[ROW_POOL_WGSL]].concat(),
             Kernel::LpPool | Kernel::LpPoolInfNorm => vec![LP_MATH_WGSL],
+            Kernel::MaxUnpoolScatter
+            | Kernel::MaxUnpoolGather
+            | Kernel::MaxUnpoolCheck
+            | Kernel::MaxUnpoolChoose => vec![MAX_UNPOOL_COMMON_WGSL],
             Kernel::FractionalMaxPoolRows
             | Kernel::FractionalMaxPoolRowsWithIndices
             | Kernel::FractionalMaxPoolRowsTail
@@ -280,11 +310,18 @@ impl Kernel {
     }
 
     /// Whether the kernel reads or writes values of the build's element type. The others
-    /// (copy, transposes, unpool's scatter) move words or indices and are built for f32 only.
+    /// (copy, transposes, clears, unpool's scatter and checks) move words or indices and are
+    /// built for f32 only.
     pub fn has_elements(self) -> bool {
         !matches!(
             self,
-            Kernel::Copy | Kernel::Transpose | Kernel::TransposeHalves | Kernel::MaxUnpoolScatter
+            Kernel::Copy
+                | Kernel::Transpose
+                | Kernel::TransposeHalves
+                | Kernel::ClearWords
+                | Kernel::MaxUnpoolScatter
+                | Kernel::MaxUnpoolCheck
+                | Kernel::MaxUnpoolChoose
         )
     }
 
@@ -297,6 +334,11 @@ impl Kernel {
             Kernel::Copy => "copy",
             Kernel::MaxUnpoolScatter => "max_unpool_scatter",
             Kernel::MaxUnpoolGather => "max_unpool_gather",
+            Kernel::MaxUnpoolCheck => "max_unpool_check",
+            Kernel::MaxUnpoolChoose => "max_unpool_choose",
+            Kernel::MaxUnpoolWindows => "max_unpool_windows",
+            Kernel::MaxUnpoolWindowsTail => "max_unpool_windows_tail",
+            Kernel::ClearWords => "clear_words",
             Kernel::FractionalMaxPool => "fractional_max_pool",
             Kernel::FractionalMaxPoolWithIndices => "fractional_max_pool_with_indices",
             Kernel::LpPool => "lp_pool",
@@ -348,9 +390,14 @@ impl Kernel {
             | Kernel::LpPoolRows(_)
             | Kernel::LpPoolInfNormRows(_) => &[true, false],
             Kernel::MaxPoolWithIndices => &[true, false, false],
-            // indices, winner, status (+ input, output): the scatter's are a prefix.
-            Kernel::MaxUnpoolScatter => &[true, false, false],
-            Kernel::MaxUnpoolGather => &[true, true, false, true, false],
+            // status, indices, winner (+ input, output): the scatter's are a prefix.
+            Kernel::MaxUnpoolScatter => &[false, true, false],
+            Kernel::MaxUnpoolGather => &[false, true, true, true, false],
+            // status, indices, workgroup counts
+            Kernel::MaxUnpoolCheck | Kernel::MaxUnpoolChoose => &[false, true, false],
+            // indices, input, output
+            Kernel::MaxUnpoolWindows | Kernel::MaxUnpoolWindowsTail => &[true, true, false],
+            Kernel::ClearWords => &[false],
             // input, window starts, output (, indices)
             Kernel::FractionalMaxPool
             | Kernel::FractionalMaxPoolRows
@@ -377,6 +424,11 @@ impl Kernel {
             Kernel::Copy => "wgpool.copy",
             Kernel::MaxUnpoolScatter => "wgpool.max_unpool_scatter",
             Kernel::MaxUnpoolGather => "wgpool.max_unpool_gather",
+            Kernel::MaxUnpoolCheck => "wgpool.max_unpool_check",
+            Kernel::MaxUnpoolChoose => "wgpool.max_unpool_choose",
+            Kernel::MaxUnpoolWindows => "wgpool.max_unpool_windows",
+            Kernel::MaxUnpoolWindowsTail => "wgpool.max_unpool_windows_tail",
+            Kernel::ClearWords => "wgpool.clear_words",
             Kernel::FractionalMaxPool => "wgpool.fractional_max_pool",
             Kernel::FractionalMaxPoolWithIndices => "wgpool.fractional_max_pool_with_indices",
             Kernel::LpPool => "wgpool.lp_pool",

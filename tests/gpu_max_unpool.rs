@@ -13,7 +13,7 @@ use std::fmt::Display;
 use random::{assert_bits_eq, fill, Fill, Rng, FILLS};
 use wgpool::{
     functional, Array, Context, Error, MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool, MaxUnpool1d,
-    MaxUnpool2d, MaxUnpool3d, Tensor,
+    MaxUnpool2d, MaxUnpool3d, Tensor, UnpoolPath,
 };
 
 /// An index that is 5 in its low 32 bits: it must be refused, never read as 5.
@@ -21,7 +21,8 @@ const WRAPS_TO_FIVE: i64 = (1 << 32) + 5;
 
 /// Unpools on the CPU reference and (when there is a GPU) on the GPU through `forward` and
 /// through `encode` + `UnpoolStatus::check`. Errors must be identical everywhere (variant,
-/// index and position included), results bit-identical. Returns the CPU result.
+/// index and position included), results bit-identical. Returns the CPU result, and the path
+/// the GPU took where it unpooled.
 fn check_unpool<const R: usize>(
     ctx: Option<&Context>,
     options: &MaxUnpool<R>,
@@ -30,7 +31,7 @@ fn check_unpool<const R: usize>(
     indices: &[i64],
     output_size: Option<&[i64]>,
     what: &dyn Display,
-) -> wgpool::Result<Array<f32>> {
+) -> (wgpool::Result<Array<f32>>, Option<UnpoolPath>) {
     let cpu = wgpool::cpu::max_unpool(options, data, shape, indices, shape, output_size);
     match (options.plan(shape, shape, output_size), &cpu) {
         (Err(plan), Err(cpu)) => assert_eq!(format!("{plan:?}"), format!("{cpu:?}"), "{what}"),
@@ -41,7 +42,7 @@ fn check_unpool<const R: usize>(
             "{what}: planned, then the CPU refused with {cpu:?}"
         ),
     }
-    let Some(ctx) = ctx else { return cpu };
+    let Some(ctx) = ctx else { return (cpu, None) };
     let input = Tensor::upload(ctx, data, shape).unwrap_or_else(|e| panic!("{what}: {e}"));
     let index_tensor =
         Tensor::upload(ctx, indices, shape).unwrap_or_else(|e| panic!("{what}: {e}"));
@@ -49,7 +50,12 @@ fn check_unpool<const R: usize>(
     let mut encoder = ctx.encoder();
     let encoded = options.encode(ctx, &mut encoder, &input, &index_tensor, output_size);
     ctx.submit(encoder).unwrap();
-    let encoded = encoded.and_then(|(output, status)| status.check(ctx).map(|()| output));
+    let mut path = None;
+    let encoded = encoded.and_then(|(output, status)| {
+        status.check(ctx)?;
+        path = Some(status.path(ctx)?);
+        Ok(output)
+    });
     for (how, gpu) in [("forward", forward), ("encode", encoded)] {
         match (&cpu, gpu) {
             (Err(cpu), Err(gpu)) => {
@@ -64,7 +70,7 @@ fn check_unpool<const R: usize>(
             (Ok(_), Err(gpu)) => panic!("{what}: {how}: the GPU refused ({gpu}), the CPU not"),
         }
     }
-    cpu
+    (cpu, path)
 }
 
 /// PyTorch's default output size of one dim, written out independently of the library.
@@ -184,6 +190,60 @@ fn random_indices(rng: &mut Rng, len: usize, out_plane: i64) -> Vec<i64> {
     indices
 }
 
+/// Indices as max pooling with the call's kernel, stride and padding would give: each input
+/// element's index names a random cell of its own window clipped to the output (neighbouring
+/// windows overlap, so some name the same cell). An element whose window lies outside the
+/// output names a random cell; sometimes one element names a cell outside its window on
+/// purpose. Either sends the GPU from the window gather to the board.
+fn window_indices<const R: usize>(
+    rng: &mut Rng,
+    options: &MaxUnpool<R>,
+    shape: &[usize],
+    out: &[usize],
+) -> Vec<i64> {
+    let spatial = &shape[shape.len() - R..];
+    let plane: usize = spatial.iter().product();
+    let out_plane: usize = out.iter().product();
+    let stride = options.stride.unwrap_or(options.kernel_size);
+    let len: usize = shape.iter().product();
+    let mut indices: Vec<i64> = (0..len)
+        .map(|e| {
+            let mut rest = e % plane;
+            let mut index = 0;
+            for a in (0..R).rev() {
+                let x = (rest % spatial[a]) as i64;
+                rest /= spatial[a];
+                let start = x * stride[a] - options.padding[a];
+                let first = start.max(0);
+                let last = (start + options.kernel_size[a]).min(out[a] as i64) - 1;
+                if first > last {
+                    return rng.range(0, out_plane as i64 - 1);
+                }
+                let below: usize = out[a + 1..].iter().product();
+                index += rng.range(first, last) * below as i64;
+            }
+            index
+        })
+        .collect();
+    if len > 0 && rng.percent(15) {
+        let at = rng.below(len as u64) as usize;
+        indices[at] = rng.range(0, out_plane as i64 - 1);
+    }
+    indices
+}
+
+/// Whether the GPU checks a call's indices against its windows (`UnpoolPath`'s rule, written
+/// out): kernel and stride from 1 to 8, padding from 0 to the kernel.
+fn window_check_applies<const R: usize>(options: &MaxUnpool<R>) -> bool {
+    let stride = options.stride.unwrap_or(options.kernel_size);
+    (0..R).all(|a| {
+        let k = options.kernel_size[a];
+        (1..=8).contains(&k)
+            && (1..=8).contains(&stride[a])
+            && (0..=k).contains(&options.padding[a])
+    })
+}
+
 /// What the grid reached, so that a grid that silently stops covering something fails.
 #[derive(Debug, Default)]
 struct Coverage {
@@ -197,6 +257,9 @@ struct Coverage {
     empty_output: usize,
     duplicates: usize,
     nan_output: usize,
+    /// Valid calls unpooled by the window gather, and by the board after the window check.
+    window_path: usize,
+    board_after_check: usize,
 }
 
 impl Coverage {
@@ -204,7 +267,7 @@ impl Coverage {
         &mut self,
         call: &RandomCall<R>,
         indices: &[i64],
-        result: &wgpool::Result<Array<f32>>,
+        (result, path): &(wgpool::Result<Array<f32>>, Option<UnpoolPath>),
     ) {
         let values = match result {
             Ok(values) => values,
@@ -234,6 +297,9 @@ impl Coverage {
         });
         self.duplicates += usize::from(repeated && !values.data.is_empty());
         self.nan_output += usize::from(values.data.iter().any(|v| v.is_nan()));
+        let checked = window_check_applies(&call.options);
+        self.window_path += usize::from(*path == Some(UnpoolPath::Windows));
+        self.board_after_check += usize::from(checked && *path == Some(UnpoolPath::Board));
     }
 
     fn assert_complete(&self, rank: usize, cases: usize) {
@@ -248,6 +314,8 @@ impl Coverage {
             ("empty_output", self.empty_output),
             ("duplicates", self.duplicates),
             ("nan_output", self.nan_output),
+            ("window_path", self.window_path),
+            ("board_after_check", self.board_after_check),
         ];
         let missing: Vec<_> = fields.iter().filter(|(_, n)| *n == 0).collect();
         assert!(
@@ -270,11 +338,17 @@ fn random_grid<const R: usize>(cases: usize, max_len: i64) {
     for case in 0..cases {
         let call = random_call::<R>(&mut rng, max_len);
         let len: usize = call.shape.iter().product();
-        let out_plane = call
+        let plan = call
             .options
-            .plan(&call.shape, &call.shape, call.output_size.as_deref())
-            .map_or(4, |plan| plan.output_plane() as i64);
-        let indices = random_indices(&mut rng, len, out_plane);
+            .plan(&call.shape, &call.shape, call.output_size.as_deref());
+        let out_plane = plan.as_ref().map_or(4, |plan| plan.output_plane() as i64);
+        let indices = match &plan {
+            Ok(plan) if out_plane > 0 && rng.percent(40) => {
+                let out: Vec<usize> = plan.output[3 - R..].iter().map(|&v| v as usize).collect();
+                window_indices(&mut rng, &call.options, &call.shape, &out)
+            }
+            _ => random_indices(&mut rng, len, out_plane),
+        };
         let kind = rng.pick(&FILLS);
         let data = fill(&mut rng, kind, len);
         let what = format!(
@@ -332,6 +406,7 @@ fn unpool<const R: usize>(
         output_size,
         &what,
     )
+    .0
     .unwrap_or_else(|e| panic!("{what}: {e}"))
 }
 
@@ -353,7 +428,9 @@ fn unpool_err<const R: usize>(
         indices,
         output_size,
         &what,
-    ) {
+    )
+    .0
+    {
         Ok(values) => panic!("{what}: accepted, gave {values:?}"),
         Err(e) => e,
     }
@@ -714,7 +791,14 @@ fn round_trip_after_max_pool() {
         ),
     ] {
         let (values, indices) = pool.forward_with_indices(ctx, &input).unwrap();
-        let out = unpool.forward(ctx, &values, &indices, output_size).unwrap();
+        let mut encoder = ctx.encoder();
+        let (out, status) = unpool
+            .encode(ctx, &mut encoder, &values, &indices, output_size)
+            .unwrap();
+        ctx.submit(encoder).unwrap();
+        status.check(ctx).unwrap();
+        // Max pooling's indices lie inside their windows: one gather unpools them.
+        assert_eq!(status.path(ctx).unwrap(), UnpoolPath::Windows, "{unpool:?}");
         let (cpu_values, cpu_indices) = wgpool::cpu::max_pool(&pool, &data, &shape).unwrap();
         let expected = wgpool::cpu::max_unpool(
             &unpool,
@@ -1011,4 +1095,46 @@ fn huge_valid_outputs_are_too_large() {
     let indices = Tensor::upload(ctx, &[0i64], &shape).unwrap();
     let gpu = options.forward(ctx, &input, &indices, None);
     assert!(matches!(gpu, Err(Error::TooLarge { .. })), "{gpu:?}");
+}
+
+#[test]
+fn the_path_follows_the_windows_and_the_indices() {
+    let Some(ctx) = common::gpu() else { return };
+    let path = |options: &MaxUnpool1d, data: &[f32], indices: &[i64], size: Option<&[i64]>| {
+        let shape = [1, data.len()];
+        let input = Tensor::upload(ctx, data, &shape).unwrap();
+        let indices = Tensor::upload(ctx, indices, &shape).unwrap();
+        let mut encoder = ctx.encoder();
+        let (output, status) = options
+            .encode(ctx, &mut encoder, &input, &indices, size)
+            .unwrap();
+        ctx.submit(encoder).unwrap();
+        status.check(ctx).unwrap();
+        (status.path(ctx).unwrap(), output.download(ctx).unwrap())
+    };
+    // Windows [0, 2) and [2, 4): each index in its own.
+    let k2 = MaxUnpool1d::new(2);
+    assert_eq!(
+        path(&k2, &[5.0, 6.0], &[1, 2], None),
+        (UnpoolPath::Windows, vec![0.0, 5.0, 6.0, 0.0])
+    );
+    // The second names a cell of the first window: valid, so the board unpools it.
+    assert_eq!(
+        path(&k2, &[5.0, 6.0], &[1, 0], None),
+        (UnpoolPath::Board, vec![6.0, 5.0, 0.0, 0.0])
+    );
+    // A kernel above 8 is never checked, nor is a padding above the kernel.
+    let k9 = MaxUnpool1d::new(9);
+    assert_eq!(path(&k9, &[5.0], &[4], None).0, UnpoolPath::Board);
+    let padded = MaxUnpool1d::new(1).stride(4).padding(2);
+    assert_eq!(
+        path(&padded, &[5.0, 6.0], &[0, 0], None).0,
+        UnpoolPath::Board
+    );
+    // An empty output (default size (2 - 1) + 1 - 2) runs nothing.
+    let empty = MaxUnpool1d::new(1).padding(1);
+    assert_eq!(
+        path(&empty, &[5.0, 6.0], &[0, 0], None).0,
+        UnpoolPath::Empty
+    );
 }

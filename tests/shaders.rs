@@ -843,12 +843,55 @@ fn vector_row_kernels_translate_with_real_window_constants() {
     );
     for build in vector_rows {
         let (_, module, info) = compile(build);
+        for window in WINDOWS {
+            translate_with_constants(build, &module, &info, NAMES.iter().copied().zip(window));
+        }
+    }
+}
+
+/// Max unpooling's window check and gathers loop over windows as their kernel and stride
+/// constants say (zero trips with the defaults): each is resolved with real windows and
+/// translated to every backend's language.
+#[test]
+fn unpool_window_kernels_translate_with_real_window_constants() {
+    // KERNEL_D, KERNEL_H, KERNEL_W, STRIDE_D, STRIDE_H, STRIDE_W
+    const WINDOWS: [[u32; 6]; 4] = [
+        [1, 3, 3, 1, 2, 2], // the stem's k3 s2
+        [1, 1, 8, 1, 1, 1], // 1d, the widest kernel at stride 1: 11 windows per group
+        [2, 2, 2, 2, 2, 2], // 3d
+        [8, 8, 8, 8, 8, 8],
+    ];
+    const NAMES: [&str; 6] = [
+        "KERNEL_D", "KERNEL_H", "KERNEL_W", "STRIDE_D", "STRIDE_H", "STRIDE_W",
+    ];
+    let unpool: Vec<Build> = builds()
+        .into_iter()
+        .filter(|b| {
+            matches!(
+                b.kernel,
+                Kernel::MaxUnpoolCheck | Kernel::MaxUnpoolWindows | Kernel::MaxUnpoolWindowsTail
+            )
+        })
+        .collect();
+    assert_eq!(
+        unpool.len(),
+        5,
+        "the check (f32 only) and two gathers for f32 and f16"
+    );
+    for build in unpool {
+        let (_, module, info) = compile(build);
         let name = build.entry_point();
+        let has = |n: &str| {
+            module
+                .overrides
+                .iter()
+                .any(|(_, o)| o.name.as_deref() == Some(n))
+        };
         for window in WINDOWS {
             let what = format!("{build:?} with {window:?}");
             let mut constants = PipelineConstants::default();
             constants.insert(WORKGROUP_SIZE.to_string(), 64.0);
-            for (name, value) in NAMES.iter().zip(window) {
+            for (name, value) in NAMES.iter().zip(window).filter(|(n, _)| has(n)) {
                 constants.insert(name.to_string(), f64::from(value));
             }
             let (module, info) = naga::back::pipeline_constants::process_overrides(
@@ -873,6 +916,44 @@ fn vector_row_kernels_translate_with_real_window_constants() {
             translated.unwrap_or_else(|e| panic!("{what}: {e}"));
         }
     }
+}
+
+/// Resolves `build`'s module with `constants` (and a workgroup size of 64) and translates it to
+/// every backend's language, panicking with what failed.
+fn translate_with_constants<'a>(
+    build: Build,
+    module: &Module,
+    info: &ModuleInfo,
+    constants: impl Iterator<Item = (&'a str, u32)> + Clone,
+) {
+    let name = build.entry_point();
+    let listed: Vec<_> = constants.clone().collect();
+    let what = format!("{build:?} with {listed:?}");
+    let mut values = PipelineConstants::default();
+    values.insert(WORKGROUP_SIZE.to_string(), 64.0);
+    for (name, value) in constants {
+        values.insert(name.to_string(), f64::from(value));
+    }
+    let (module, info) = naga::back::pipeline_constants::process_overrides(
+        module,
+        info,
+        Some((ShaderStage::Compute, name)),
+        &values,
+    )
+    .unwrap_or_else(|e| panic!("{what}: resolving the constants: {e} ({e:?})"));
+    let translated = write_spirv(&module, &info, name)
+        .map(drop)
+        .and_then(|()| write_msl(&module, &info, name).map(drop))
+        .and_then(|()| {
+            hlsl_models(build.dtype)
+                .iter()
+                .try_for_each(|&model| write_hlsl(&module, &info, name, model).map(drop))
+        })
+        .and_then(|()| match build.dtype {
+            Dtype::F32 => write_glsl(&module, &info, name).map(drop),
+            Dtype::F16 => Ok(()),
+        });
+    translated.unwrap_or_else(|e| panic!("{what}: {e}"));
 }
 
 /// The value of the module-scope `const` `name` of `kernel`'s f32 build.

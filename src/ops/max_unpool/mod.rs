@@ -1,16 +1,22 @@
 //! MaxUnpool1d/2d/3d: options, validation and GPU recording. CPU twin: `cpu::max_unpool`.
 //!
-//! The GPU unpools in two passes (`shaders/max_unpool.wgsl`): a scatter in which every input
-//! element claims its output position with `atomicMax` on a board of winners (the context's
-//! scratch buffer, cleared first), then a gather in which every output element takes the value
-//! of its winner, or zero. The result does not depend on scheduling.
+//! The GPU unpools max pooling's indices by windows (`shaders/max_unpool_windows.wgsl`): a
+//! check that every index lies inside the pooling window it came from, then one gather in which
+//! every output looks for its index among the few windows covering it. Any other indices take
+//! the board of winners (`shaders/max_unpool.wgsl`): a scatter in which every input element
+//! claims its output position with `atomicMax` on a board (the context's scratch buffer,
+//! cleared first), then a gather in which every output element takes its winner's value, or
+//! zero. The check writes which passes run into the workgroup counts they are dispatched with,
+//! so nothing waits for the GPU. Either way the result does not depend on scheduling.
 
+mod counts;
 pub(crate) mod layer;
+mod passes;
 mod plan;
 mod status;
 
 pub use plan::UnpoolPlan;
-pub use status::UnpoolStatus;
+pub use status::{UnpoolPath, UnpoolStatus};
 
 use crate::context::Context;
 use crate::dims::IntoDims;
@@ -19,8 +25,9 @@ use crate::error::{Error, Result};
 use crate::memory_format::MemoryFormat;
 use crate::ops::formats::{call_format, on_contiguous, Operands};
 use crate::ops::output_like;
-use crate::pipelines::{DivMagic, Kernel, WindowParams};
 use crate::tensor::Tensor;
+use counts::counts_buffer;
+use passes::Passes;
 
 /// `torch.nn.MaxUnpoolNd` for `R` spatial dims: use [`MaxUnpool1d`], [`MaxUnpool2d`] or
 /// [`MaxUnpool3d`]. The partial inverse of max pooling: called with the pooled values and their
@@ -114,54 +121,43 @@ impl<const R: usize> MaxUnpool<R> {
             }
         }
 
+        // The window path, where the windows are small and the GPU can size dispatches.
+        let windows = self.windows(&plan).filter(|_| ctx.runs_indirect());
+        let counts = match (&windows, plan.output_len()) {
+            (Some(window), 1..) => Some(counts_buffer(ctx, |pass| {
+                Passes::counts(ctx, &plan, window, pass)
+            })?),
+            _ => None,
+        };
         let status = Tensor::<i64>::empty(ctx, &[2])?;
         let output = Operands::new(output, None);
         call_format(ctx, op, Operands::new(input, Some(indices)), output)?;
         on_contiguous(ctx, encoder, op, input, output, |encoder, input, output| {
-            let indices =
-                indices.encode_to_memory_format(ctx, encoder, MemoryFormat::Contiguous)?;
-            let output = output.values;
             encoder.clear_buffer(status.buffer(), 0, None);
             // PyTorch skips the kernel for an empty output, so then no index is checked either.
-            if plan.output_len() > 0 {
-                let winner_bytes = plan.output_len() as u64 * 4;
-                let winner = ctx.scratch(winner_bytes)?;
-                encoder.clear_buffer(&winner, 0, Some(winner_bytes));
-                let params = |total: usize| WindowParams {
-                    total: total as u32,
-                    input: plan.input.map(|v| v as u32),
-                    output: plan.output.map(|v| v as u32),
-                    div_w: DivMagic::new(plan.input_plane() as u32),
-                    ..Default::default()
-                };
-                let scatter = params(plan.input_len());
-                ctx.record(
-                    encoder,
-                    Kernel::MaxUnpoolScatter,
-                    bytemuck::bytes_of(&scatter),
-                    &[indices.buffer(), &winner, status.buffer()],
-                    scatter.total,
-                )?;
-                let gather = params(plan.output_len());
-                ctx.record_specialized(
-                    encoder,
-                    Kernel::MaxUnpoolGather,
-                    T::DTYPE,
-                    &[],
-                    bytemuck::bytes_of(&gather),
-                    &[
-                        indices.buffer(),
-                        &winner,
-                        status.buffer(),
-                        input.buffer(),
-                        output.buffer(),
-                    ],
-                    gather.total,
-                )?;
+            if plan.output_len() == 0 {
+                return Ok(());
             }
-            Ok(())
+            let indices =
+                indices.encode_to_memory_format(ctx, encoder, MemoryFormat::Contiguous)?;
+            let passes = Passes {
+                ctx,
+                plan: &plan,
+                dtype: T::DTYPE,
+                status: status.buffer(),
+                indices: indices.buffer(),
+                board: &ctx.scratch(plan.output_len() as u64 * 4)?,
+                input: input.buffer(),
+                output: output.values.buffer(),
+            };
+            match (&windows, &counts) {
+                (Some(window), Some(counts)) => {
+                    passes.record_windows(encoder, window, counts.buffer())
+                }
+                _ => passes.record_board(encoder, None),
+            }
         })?;
-        Ok(UnpoolStatus::new(op, plan, status))
+        Ok(UnpoolStatus::new(op, plan, status, counts))
     }
 
     /// Records the unpooling into `encoder`, allocating the output. As with
