@@ -141,6 +141,29 @@ pub(crate) struct CachedPipeline {
     layout: wgpu::BindGroupLayout,
 }
 
+/// A pipeline with its bind group, ready to dispatch.
+struct Bound {
+    pipeline: Arc<CachedPipeline>,
+    bind_group: wgpu::BindGroup,
+}
+
+impl Bound {
+    /// A compute pass in `encoder` with the pipeline and bind group set.
+    fn begin<'e>(
+        &self,
+        encoder: &'e mut wgpu::CommandEncoder,
+        kernel: Kernel,
+    ) -> wgpu::ComputePass<'e> {
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some(kernel.label()),
+            timestamp_writes: None,
+        });
+        pass.set_pipeline(&self.pipeline.pipeline);
+        pass.set_bind_group(0, &self.bind_group, &[]);
+        pass
+    }
+}
+
 /// A device and queue with wgpool's pipelines. Cheap to share: it is `Send + Sync`, and every
 /// pipeline is built once, on first use.
 pub struct Context {
@@ -574,16 +597,10 @@ impl Context {
         if invocations == 0 {
             return Ok(());
         }
-        let (pipeline, bind_group) =
-            self.bind(kernel, dtype, constants, params, buffers, invocations)?;
         let [x, y, z] = self.workgroup_grid(invocations);
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some(kernel.label()),
-            timestamp_writes: None,
-        });
-        pass.set_pipeline(&pipeline.pipeline);
-        pass.set_bind_group(0, &bind_group, &[]);
-        pass.dispatch_workgroups(x, y, z);
+        self.bind(kernel, dtype, constants, params, buffers, invocations)?
+            .begin(encoder, kernel)
+            .dispatch_workgroups(x, y, z);
         Ok(())
     }
 
@@ -603,15 +620,9 @@ impl Context {
         invocations: u32,
         (args, offset): (&wgpu::Buffer, u64),
     ) -> Result<()> {
-        let (pipeline, bind_group) =
-            self.bind(kernel, dtype, constants, params, buffers, invocations)?;
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some(kernel.label()),
-            timestamp_writes: None,
-        });
-        pass.set_pipeline(&pipeline.pipeline);
-        pass.set_bind_group(0, &bind_group, &[]);
-        pass.dispatch_workgroups_indirect(args, offset);
+        self.bind(kernel, dtype, constants, params, buffers, invocations)?
+            .begin(encoder, kernel)
+            .dispatch_workgroups_indirect(args, offset);
         Ok(())
     }
 
@@ -632,8 +643,8 @@ impl Context {
         self.indirect
     }
 
-    /// The pipeline of `kernel` (built on first use) and a bind group of `params` and
-    /// `buffers` for a dispatch of `invocations`.
+    /// The pipeline of `kernel` (built on first use) with a bind group of `params` and
+    /// `buffers`, for a dispatch of `invocations`.
     fn bind(
         &self,
         kernel: Kernel,
@@ -642,7 +653,7 @@ impl Context {
         params: &[u8],
         buffers: &[&wgpu::Buffer],
         invocations: u32,
-    ) -> Result<(Arc<CachedPipeline>, wgpu::BindGroup)> {
+    ) -> Result<Bound> {
         let limit = self.device.limits().max_storage_buffer_binding_size;
         if let Some(big) = buffers.iter().find(|b| b.size() > limit) {
             return Err(Error::TooLarge {
@@ -680,7 +691,10 @@ impl Context {
                 entries: &entries,
             })
         })?;
-        Ok((cached, bind_group))
+        Ok(Bound {
+            pipeline: cached,
+            bind_group,
+        })
     }
 
     /// Submits `encoder` without waiting for it, turning wgpu errors into values.

@@ -880,40 +880,15 @@ fn unpool_window_kernels_translate_with_real_window_constants() {
     );
     for build in unpool {
         let (_, module, info) = compile(build);
-        let name = build.entry_point();
-        let has = |n: &str| {
+        let has = |n: &&str| {
             module
                 .overrides
                 .iter()
-                .any(|(_, o)| o.name.as_deref() == Some(n))
+                .any(|(_, o)| o.name.as_deref() == Some(*n))
         };
         for window in WINDOWS {
-            let what = format!("{build:?} with {window:?}");
-            let mut constants = PipelineConstants::default();
-            constants.insert(WORKGROUP_SIZE.to_string(), 64.0);
-            for (name, value) in NAMES.iter().zip(window).filter(|(n, _)| has(n)) {
-                constants.insert(name.to_string(), f64::from(value));
-            }
-            let (module, info) = naga::back::pipeline_constants::process_overrides(
-                &module,
-                &info,
-                Some((ShaderStage::Compute, name)),
-                &constants,
-            )
-            .unwrap_or_else(|e| panic!("{what}: resolving the constants: {e} ({e:?})"));
-            let translated = write_spirv(&module, &info, name)
-                .map(drop)
-                .and_then(|()| write_msl(&module, &info, name).map(drop))
-                .and_then(|()| {
-                    hlsl_models(build.dtype)
-                        .iter()
-                        .try_for_each(|&model| write_hlsl(&module, &info, name, model).map(drop))
-                })
-                .and_then(|()| match build.dtype {
-                    Dtype::F32 => write_glsl(&module, &info, name).map(drop),
-                    Dtype::F16 => Ok(()),
-                });
-            translated.unwrap_or_else(|e| panic!("{what}: {e}"));
+            let constants = NAMES.iter().copied().zip(window).filter(|(n, _)| has(n));
+            translate_with_constants(build, &module, &info, constants);
         }
     }
 }
