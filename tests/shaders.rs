@@ -854,15 +854,16 @@ fn vector_row_kernels_translate_with_real_window_constants() {
 /// translated to every backend's language.
 #[test]
 fn unpool_window_kernels_translate_with_real_window_constants() {
-    // KERNEL_D, KERNEL_H, KERNEL_W, STRIDE_D, STRIDE_H, STRIDE_W
-    const WINDOWS: [[u32; 6]; 4] = [
-        [1, 3, 3, 1, 2, 2], // the stem's k3 s2
-        [1, 1, 8, 1, 1, 1], // 1d, the widest kernel at stride 1: 11 windows per group
-        [2, 2, 2, 2, 2, 2], // 3d
-        [8, 8, 8, 8, 8, 8],
+    // KERNEL_D, KERNEL_H, KERNEL_W, STRIDE_D, STRIDE_H, STRIDE_W, ROWS (the gather's)
+    const WINDOWS: [[u32; 7]; 5] = [
+        [1, 3, 3, 1, 2, 2, 2], // the stem's k3 s2, rows in pairs
+        [1, 3, 3, 1, 2, 2, 1],
+        [1, 1, 8, 1, 1, 1, 1], // 1d, the widest kernel at stride 1: 11 windows per group
+        [2, 2, 2, 2, 2, 2, 2], // 3d
+        [8, 8, 8, 8, 8, 8, 2],
     ];
-    const NAMES: [&str; 6] = [
-        "KERNEL_D", "KERNEL_H", "KERNEL_W", "STRIDE_D", "STRIDE_H", "STRIDE_W",
+    const NAMES: [&str; 7] = [
+        "KERNEL_D", "KERNEL_H", "KERNEL_W", "STRIDE_D", "STRIDE_H", "STRIDE_W", "ROWS",
     ];
     let unpool: Vec<Build> = builds()
         .into_iter()
