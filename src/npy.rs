@@ -27,7 +27,7 @@ const SUPPORTED: &str = "float16, float32, float64, int32 or int64";
 
 /// Element type stored in a .npy file that wgpool understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DType {
+pub enum NpyType {
     /// IEEE 754 half precision (`<f2`).
     F16,
     /// IEEE 754 single precision (`<f4`).
@@ -40,35 +40,35 @@ pub enum DType {
     I64,
 }
 
-impl DType {
+impl NpyType {
     /// The numpy name of the type, e.g. `"float32"`.
     pub fn name(&self) -> &'static str {
         match self {
-            DType::F16 => "float16",
-            DType::F32 => "float32",
-            DType::F64 => "float64",
-            DType::I32 => "int32",
-            DType::I64 => "int64",
+            NpyType::F16 => "float16",
+            NpyType::F32 => "float32",
+            NpyType::F64 => "float64",
+            NpyType::I32 => "int32",
+            NpyType::I64 => "int64",
         }
     }
 
     /// Size of one element in bytes.
     pub fn item_size(&self) -> usize {
         match self {
-            DType::F16 => 2,
-            DType::F32 | DType::I32 => 4,
-            DType::F64 | DType::I64 => 8,
+            NpyType::F16 => 2,
+            NpyType::F32 | NpyType::I32 => 4,
+            NpyType::F64 | NpyType::I64 => 8,
         }
     }
 
     /// The little-endian numpy `descr` string, e.g. `"<f4"`.
     fn descr(self) -> &'static str {
         match self {
-            DType::F16 => "<f2",
-            DType::F32 => "<f4",
-            DType::F64 => "<f8",
-            DType::I32 => "<i4",
-            DType::I64 => "<i8",
+            NpyType::F16 => "<f2",
+            NpyType::F32 => "<f4",
+            NpyType::F64 => "<f8",
+            NpyType::I32 => "<i4",
+            NpyType::I64 => "<i8",
         }
     }
 }
@@ -90,13 +90,13 @@ pub enum NpyData {
 
 impl NpyData {
     /// The element type of the data.
-    pub fn dtype(&self) -> DType {
+    pub fn dtype(&self) -> NpyType {
         match self {
-            NpyData::F16(_) => DType::F16,
-            NpyData::F32(_) => DType::F32,
-            NpyData::F64(_) => DType::F64,
-            NpyData::I32(_) => DType::I32,
-            NpyData::I64(_) => DType::I64,
+            NpyData::F16(_) => NpyType::F16,
+            NpyData::F32(_) => NpyType::F32,
+            NpyData::F64(_) => NpyType::F64,
+            NpyData::I32(_) => NpyType::I32,
+            NpyData::I64(_) => NpyType::I64,
         }
     }
 
@@ -128,7 +128,7 @@ pub struct NpyArray {
 
 impl NpyArray {
     /// The element type of the array.
-    pub fn dtype(&self) -> DType {
+    pub fn dtype(&self) -> NpyType {
         self.data.dtype()
     }
 
@@ -412,7 +412,7 @@ fn parse_dim(dim: &Value, shape_raw: &str) -> Result<usize, NpyError> {
 }
 
 /// Maps a descr to a supported type and whether its bytes are big-endian.
-fn parse_descr(descr: &Descr) -> Result<(DType, bool), NpyError> {
+fn parse_descr(descr: &Descr) -> Result<(NpyType, bool), NpyError> {
     let unsupported = |what: &str| {
         NpyError::UnsupportedDtype(format!(
             "dtype {} is not supported (expected {SUPPORTED})",
@@ -432,11 +432,11 @@ fn parse_descr(descr: &Descr) -> Result<(DType, bool), NpyError> {
         _ => return Err(quoted()),
     };
     let dtype = match &descr[1..] {
-        "f2" => DType::F16,
-        "f4" => DType::F32,
-        "f8" => DType::F64,
-        "i4" => DType::I32,
-        "i8" => DType::I64,
+        "f2" => NpyType::F16,
+        "f4" => NpyType::F32,
+        "f8" => NpyType::F64,
+        "i4" => NpyType::I32,
+        "i8" => NpyType::I64,
         _ => return Err(quoted()),
     };
     Ok((dtype, big_endian))
@@ -627,37 +627,37 @@ impl<'a> Parser<'a> {
 /// Converts checked data bytes (a whole number of elements) to native values
 /// in C order.
 fn decode(
-    dtype: DType,
+    dtype: NpyType,
     bytes: &[u8],
     big_endian: bool,
     fortran_shape: Option<&[usize]>,
 ) -> NpyData {
     match dtype {
-        DType::F16 => NpyData::F16(convert(
+        NpyType::F16 => NpyData::F16(convert(
             bytes,
             big_endian,
             fortran_shape,
             u16::from_le_bytes,
         )),
-        DType::F32 => NpyData::F32(convert(
+        NpyType::F32 => NpyData::F32(convert(
             bytes,
             big_endian,
             fortran_shape,
             f32::from_le_bytes,
         )),
-        DType::F64 => NpyData::F64(convert(
+        NpyType::F64 => NpyData::F64(convert(
             bytes,
             big_endian,
             fortran_shape,
             f64::from_le_bytes,
         )),
-        DType::I32 => NpyData::I32(convert(
+        NpyType::I32 => NpyData::I32(convert(
             bytes,
             big_endian,
             fortran_shape,
             i32::from_le_bytes,
         )),
-        DType::I64 => NpyData::I64(convert(
+        NpyType::I64 => NpyData::I64(convert(
             bytes,
             big_endian,
             fortran_shape,
@@ -768,7 +768,7 @@ fn encode<T: Copy, const N: usize>(out: &mut Vec<u8>, values: &[T], to_le_bytes:
 
 /// Magic, version, header length and padded header, exactly as numpy's
 /// `_write_array_header` produces them for a C-ordered array.
-fn header_bytes(shape: &[usize], dtype: DType) -> Result<Vec<u8>, NpyError> {
+fn header_bytes(shape: &[usize], dtype: NpyType) -> Result<Vec<u8>, NpyError> {
     let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
     let shape_repr = match dims.as_slice() {
         [dim] => format!("({dim},)"),
@@ -908,21 +908,27 @@ mod tests {
         expected
     }
 
-    fn sample_data(dtype: DType, n: usize) -> NpyData {
+    fn sample_data(dtype: NpyType, n: usize) -> NpyData {
         // Distinct values that exercise sign and fractional bits.
         let seq = (0..n).map(|i| i32::try_from(i).unwrap() * 7 - 20);
         match dtype {
-            DType::F16 => {
+            NpyType::F16 => {
                 NpyData::F16((0..n).map(|i| 0x3c00 ^ u16::try_from(i).unwrap()).collect())
             }
-            DType::F32 => NpyData::F32(seq.map(|v| v as f32 * 0.375).collect()),
-            DType::F64 => NpyData::F64(seq.map(|v| f64::from(v) * -1.0e-3).collect()),
-            DType::I32 => NpyData::I32(seq.map(|v| v * 1_000_003).collect()),
-            DType::I64 => NpyData::I64(seq.map(|v| i64::from(v) << 40).collect()),
+            NpyType::F32 => NpyData::F32(seq.map(|v| v as f32 * 0.375).collect()),
+            NpyType::F64 => NpyData::F64(seq.map(|v| f64::from(v) * -1.0e-3).collect()),
+            NpyType::I32 => NpyData::I32(seq.map(|v| v * 1_000_003).collect()),
+            NpyType::I64 => NpyData::I64(seq.map(|v| i64::from(v) << 40).collect()),
         }
     }
 
-    const ALL_DTYPES: [DType; 5] = [DType::F16, DType::F32, DType::F64, DType::I32, DType::I64];
+    const ALL_DTYPES: [NpyType; 5] = [
+        NpyType::F16,
+        NpyType::F32,
+        NpyType::F64,
+        NpyType::I32,
+        NpyType::I64,
+    ];
 
     #[test]
     fn round_trips_every_dtype_and_shape() {
@@ -957,9 +963,9 @@ mod tests {
         // (shape, dtype, header length field, header text) from numpy 2.4's np.save.
         let scalar = "{'descr': '<f4', 'fortran_order': False, 'shape': (), }";
         let vector = "{'descr': '<i8', 'fortran_order': False, 'shape': (5,), }";
-        let cases: [(&[usize], DType, usize, &str); 2] = [
-            (&[], DType::F32, 0x76, scalar),
-            (&[5], DType::I64, 0x76, vector),
+        let cases: [(&[usize], NpyType, usize, &str); 2] = [
+            (&[], NpyType::F32, 0x76, scalar),
+            (&[5], NpyType::I64, 0x76, vector),
         ];
         for (shape, dtype, len, text) in cases {
             let bytes = header_bytes(shape, dtype).unwrap();
@@ -971,7 +977,7 @@ mod tests {
             assert_eq!(bytes, expected, "{shape:?}");
         }
         // 40 dimensions: numpy's header length field is 246 (256 bytes in all).
-        let bytes = header_bytes(&[1; 40], DType::F16).unwrap();
+        let bytes = header_bytes(&[1; 40], NpyType::F16).unwrap();
         assert_eq!((bytes.len(), &bytes[8..10]), (256, &[246, 0][..]));
         // Headers too long for a u16 length move to version 2.0, like numpy.
         let shape = [1; 30_000];
@@ -1330,7 +1336,7 @@ mod tests {
     fn write_then_read_leaves_no_temp_file() {
         let dir = scratch_dir("write");
         let path = dir.join("out.npy");
-        let data = sample_data(DType::F64, 6);
+        let data = sample_data(NpyType::F64, 6);
         write(&path, &[3, 2], &data).unwrap();
         // Overwriting an existing file also goes through a renamed temp file.
         write(&path, &[2, 3], &data).unwrap();
@@ -1402,7 +1408,7 @@ mod tests {
 
     #[test]
     fn dtype_names() {
-        let names: Vec<_> = ALL_DTYPES.iter().map(DType::name).collect();
+        let names: Vec<_> = ALL_DTYPES.iter().map(NpyType::name).collect();
         assert_eq!(names, ["float16", "float32", "float64", "int32", "int64"]);
     }
 
